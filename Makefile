@@ -1,0 +1,89 @@
+# The front door.  `make` builds, `make check` installs what the tests need
+# and runs every test, `make demo` runs the main job.  The real build is
+# CMake's; this file only names the steps.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMF_WERROR=ON
+NEED       = scripts/need-packages.sh
+
+.PHONY: all deps check check-unit check-asan check-cli check-python \
+        check-windows windows-check check-i686 i686 check-fuzz check-reliability \
+        check-valgrind demo bench fuzz install clean
+
+all: $(BUILD)/.configured
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD)/.configured: CMakeLists.txt
+	@$(NEED) cmake libcmocka-dev pkg-config
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	@touch $@
+
+deps:
+	@$(NEED) cmake libcmocka-dev pkg-config clang libclang-rt-14-dev valgrind
+
+# Everything CI runs.  Each step prints its own summary.
+check: deps all check-unit check-asan check-cli check-python check-reliability \
+       check-windows check-i686 check-fuzz check-valgrind
+	@echo "make check: all steps passed"
+
+check-unit: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+check-asan:
+	@$(NEED) clang libclang-rt-14-dev libcmocka-dev
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	  -DMMF_BUILD_BENCH=OFF \
+	  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=handle_sigbus=0:detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+check-cli: all
+	@if [ -x tests/cli/run.sh ]; then tests/cli/run.sh $(BUILD); \
+	 else echo "check-cli: tests/cli/run.sh missing"; exit 1; fi
+
+check-python: all
+	@if [ -x python/tests/run.sh ]; then python/tests/run.sh; \
+	 else echo "check-python: python/tests/run.sh missing"; exit 1; fi
+
+check-reliability: all
+	@if [ -x tests/reliability/run.sh ]; then tests/reliability/run.sh $(BUILD); \
+	 else echo "check-reliability: tests/reliability/run.sh missing"; exit 1; fi
+
+windows-check check-windows:
+	@if [ -x tests/windows/run.sh ]; then tests/windows/run.sh; \
+	 else echo "check-windows: tests/windows/run.sh missing"; exit 1; fi
+
+i686 check-i686:
+	@if [ -x tests/i686/run.sh ]; then tests/i686/run.sh $@; \
+	 else echo "check-i686: tests/i686/run.sh missing"; exit 1; fi
+
+check-fuzz:
+	@if [ -x fuzz/run.sh ]; then fuzz/run.sh short; \
+	 else echo "check-fuzz: fuzz/run.sh missing"; exit 1; fi
+
+fuzz:
+	fuzz/run.sh long
+
+check-valgrind: all
+	@$(NEED) valgrind
+	@if [ -x tests/valgrind.sh ]; then tests/valgrind.sh $(BUILD); \
+	 else echo "check-valgrind: tests/valgrind.sh missing"; exit 1; fi
+
+# The main job: the classic "normal file vs mmap" experiment and more, on a
+# generated 16 MiB file.
+demo: all
+	$(BUILD)/cli/mmf bench
+
+bench: all
+	@if [ -x bench/run.sh ]; then bench/run.sh $(BUILD); \
+	 else echo "bench: bench/run.sh missing"; exit 1; fi
+
+install: all
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-*

@@ -1,0 +1,426 @@
+/*
+ * access.c - every read or write of mapped memory done for the caller, and
+ * the string-like calls built on them.
+ *
+ * Each guarded primitive links a jump point into the thread's guard chain
+ * before it touches the mapping and unlinks it after.  When the file behind
+ * the map shrank (or a page cannot be read or written), the fault handler
+ * jumps back here and the call returns MMF_EFAULT naming the offset, where
+ * a plain mapping would have killed the process with SIGBUS.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+/* Unlink the guard and turn the fault into an error naming the offset. */
+static int fault_error(mmf_map *m, mmf__guard *g, const void *base,
+                       size_t n, uint64_t map_off)
+{
+    mmf__guard_recovered();
+    uint64_t at = map_off;
+    const char *addr = (const char *)g->fault_addr;
+    const char *lo = base;
+    if (addr != NULL && addr >= lo && (size_t)(addr - lo) < n)
+        at = map_off + (uint64_t)(addr - lo);
+    return mmf__fail(m, MMF_EFAULT,
+                     "the mapped file shrank or could not be read or written "
+                     "at offset %llu",
+                     (unsigned long long)at);
+}
+
+/* The guard protocol as a macro so that each primitive keeps its own frame
+ * (a jump point must live in a frame that is still active when the handler
+ * jumps to it). */
+#define GUARDED(m, base, n, map_off, body)                                     \
+    do {                                                                       \
+        mmf__guard g_;                                                         \
+        g_.prev = mmf__guard_current;                                          \
+        g_.fault_addr = NULL;                                                  \
+        if (MMF__SETJMP(g_.env) != 0)                                          \
+            return fault_error((m), &g_, (base), (n), (map_off));              \
+        mmf__guard_current = &g_;                                              \
+        body;                                                                  \
+        mmf__guard_current = g_.prev;                                          \
+    } while (0)
+
+int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
+                      uint64_t map_off)
+{
+    /* Only one side is mapped; naming the mapped one in the message is the
+     * caller's choice via map_off, the fault address tells which byte. */
+    const void *mapped = (const char *)src >= m->data &&
+                                 (const char *)src < m->data + m->win_len
+                             ? src
+                             : dst;
+    GUARDED(m, mapped, n, map_off, memcpy(dst, src, n));
+    return 0;
+}
+
+int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
+                      uint64_t map_off)
+{
+    GUARDED(m, src, n, map_off, memmove(dst, src, n));
+    return 0;
+}
+
+int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
+                     uint64_t map_off)
+{
+    GUARDED(m, src, 1, map_off, *out = *(const volatile uint8_t *)src);
+    return 0;
+}
+
+int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off)
+{
+    GUARDED(m, dst, 1, map_off, *(volatile uint8_t *)dst = value);
+    return 0;
+}
+
+int mmf__guarded_search(mmf_map *m, const char *hay, size_t hlen,
+                        const void *needle, size_t nlen, int reverse,
+                        uint64_t map_off, size_t *found)
+{
+    const char *hit = NULL;
+    GUARDED(m, hay, hlen, map_off,
+            hit = reverse ? mmf__memrmem(hay, hlen, needle, nlen)
+                          : mmf__memmem(hay, hlen, needle, nlen));
+    *found = hit != NULL ? (size_t)(hit - hay) : SIZE_MAX;
+    return 0;
+}
+
+/* Non-overlapping matches, and where the last one ends. */
+static uint64_t count_matches(const char *hay, size_t hlen, const void *needle,
+                              size_t nlen, size_t *tail)
+{
+    const char *p = hay;
+    const char *stop = hay + hlen;
+    const char *hit;
+    uint64_t c = 0;
+    *tail = 0;
+    while ((size_t)(stop - p) >= nlen &&
+           (hit = mmf__memmem(p, (size_t)(stop - p), needle, nlen)) != NULL) {
+        c++;
+        p = hit + nlen;
+        *tail = (size_t)(p - hay);
+    }
+    return c;
+}
+
+int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
+                       const void *needle, size_t nlen, uint64_t map_off,
+                       uint64_t *count, size_t *tail)
+{
+    GUARDED(m, hay, hlen, map_off,
+            *count = count_matches(hay, hlen, needle, nlen, tail));
+    return 0;
+}
+
+/* --- string-like calls ---------------------------------------------------- */
+
+int mmf_pointer(mmf_map *m, void **ptr, uint64_t *length)
+{
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (m->windowed)
+        return mmf__fail(m, MMF_ENOTSUP,
+                         "pointer: a windowed map has no single address; "
+                         "borrow a range with mmf_view");
+    if (ptr != NULL)
+        *ptr = m->data;
+    if (length != NULL)
+        *length = m->length;
+    if (m->length == 0)
+        return mmf__fail(m, MMF_ERANGE, "pointer: the map is empty");
+    return 0;
+}
+
+int mmf_view(mmf_map *m, uint64_t offset, size_t n, void **ptr)
+{
+    int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__check_range(m, "view", offset, n, m->length);
+    if (rc != 0)
+        return rc;
+    if (n == 0) {
+        *ptr = m->data;
+        return 0;
+    }
+    if (m->windowed && n > m->window_size)
+        return mmf__fail(m, MMF_ENOTSUP,
+                         "view: %zu bytes do not fit in one window of %llu "
+                         "bytes",
+                         n, (unsigned long long)m->window_size);
+    char *p;
+    uint64_t avail;
+    rc = mmf__span(m, offset, n, n, &p, &avail);
+    if (rc != 0)
+        return rc;
+    *ptr = p;
+    return 0;
+}
+
+int mmf_get_byte(mmf_map *m, uint64_t offset, uint8_t *out)
+{
+    char *p = mmf__in_window(m, offset, 1);
+    if (MMF__LIKELY(p != NULL))
+        return mmf__guarded_get(m, p, out, offset);
+    int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__check_range(m, "get_byte", offset, 1, m->length);
+    if (rc != 0)
+        return rc;
+    uint64_t avail;
+    rc = mmf__span(m, offset, 1, 1, &p, &avail);
+    return rc != 0 ? rc : mmf__guarded_get(m, p, out, offset);
+}
+
+int mmf_set_byte(mmf_map *m, uint64_t offset, uint8_t value)
+{
+    int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__check_writable(m, "set_byte");
+    if (rc != 0)
+        return rc;
+    char *p = mmf__in_window(m, offset, 1);
+    if (MMF__LIKELY(p != NULL))
+        return mmf__guarded_set(m, p, value, offset);
+    rc = mmf__check_range(m, "set_byte", offset, 1, m->length);
+    if (rc != 0)
+        return rc;
+    uint64_t avail;
+    rc = mmf__span(m, offset, 1, 1, &p, &avail);
+    return rc != 0 ? rc : mmf__guarded_set(m, p, value, offset);
+}
+
+int mmf_copy_out(mmf_map *m, uint64_t offset, void *dst, size_t n)
+{
+    int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__check_range(m, "copy_out", offset, n, m->length);
+    if (rc != 0)
+        return rc;
+    if (n > 0 && dst == NULL)
+        return mmf__fail(m, MMF_EINVAL, "copy_out: dst is NULL");
+    char *out = dst;
+    while (n > 0) {
+        char *p;
+        uint64_t avail;
+        rc = mmf__span(m, offset, 1, n, &p, &avail);
+        if (rc == 0)
+            rc = mmf__guarded_copy(m, out, p, (size_t)avail, offset);
+        if (rc != 0)
+            return rc;
+        out += avail;
+        offset += avail;
+        n -= (size_t)avail;
+    }
+    return 0;
+}
+
+int mmf_copy_in(mmf_map *m, uint64_t offset, const void *src, size_t n)
+{
+    int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__check_writable(m, "copy_in");
+    if (rc == 0)
+        rc = mmf__check_range(m, "copy_in", offset, n, m->length);
+    if (rc != 0)
+        return rc;
+    if (n > 0 && src == NULL)
+        return mmf__fail(m, MMF_EINVAL, "copy_in: src is NULL");
+    const char *in = src;
+    while (n > 0) {
+        char *p;
+        uint64_t avail;
+        rc = mmf__span(m, offset, 1, n, &p, &avail);
+        if (rc == 0)
+            rc = mmf__guarded_copy(m, p, in, (size_t)avail, offset);
+        if (rc != 0)
+            return rc;
+        in += avail;
+        offset += avail;
+        n -= (size_t)avail;
+    }
+    return 0;
+}
+
+/* A windowed map cannot memmove between two windows that are never mapped
+ * at once, so it moves through a bounce buffer, in the direction that
+ * never overwrites bytes it has yet to read. */
+static int move_through_buffer(mmf_map *m, uint64_t dst, uint64_t src,
+                               uint64_t n)
+{
+    char buf[64 * 1024];
+    int backward = dst > src;
+    while (n > 0) {
+        size_t step = n < sizeof buf ? (size_t)n : sizeof buf;
+        uint64_t at = backward ? n - step : 0;
+        int rc = mmf_copy_out(m, src + at, buf, step);
+        if (rc == 0)
+            rc = mmf_copy_in(m, dst + at, buf, step);
+        if (rc != 0)
+            return rc;
+        if (!backward) {
+            src += step;
+            dst += step;
+        }
+        n -= step;
+    }
+    return 0;
+}
+
+int mmf_move(mmf_map *m, uint64_t dst, uint64_t src, uint64_t n)
+{
+    int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__check_writable(m, "move");
+    if (rc == 0)
+        rc = mmf__check_range(m, "move source", src, n, m->length);
+    if (rc == 0)
+        rc = mmf__check_range(m, "move destination", dst, n, m->length);
+    if (rc != 0 || n == 0)
+        return rc;
+    if (m->windowed)
+        return move_through_buffer(m, dst, src, n);
+    size_t len = (size_t)n; /* a whole map's length fits in size_t */
+    return mmf__guarded_move(m, m->data + dst, m->data + src, len,
+                             dst < src ? dst : src);
+}
+
+/* Clamp [start, end) to the map as a Python slice is clamped. */
+static void clamp_range(const mmf_map *m, uint64_t *start, uint64_t *end)
+{
+    if (*end > m->length)
+        *end = m->length;
+    if (*start > *end)
+        *start = *end + 1; /* empty, and distinguishable: nothing found */
+}
+
+static int search_args(mmf_map *m, const void *needle, size_t nlen)
+{
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (needle == NULL && nlen > 0)
+        return mmf__fail(m, MMF_EINVAL, "find: needle is NULL");
+    return 0;
+}
+
+int mmf_find(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
+             uint64_t end, uint64_t *pos)
+{
+    int rc = search_args(m, needle, nlen);
+    if (rc != 0)
+        return rc;
+    *pos = MMF_NOT_FOUND;
+    clamp_range(m, &start, &end);
+    if (start > end)
+        return 0;
+    if (nlen == 0) {
+        *pos = start;
+        return 0;
+    }
+    uint64_t cur = start;
+    while (end - cur >= nlen) {
+        char *p;
+        uint64_t avail;
+        size_t hit;
+        rc = mmf__span(m, cur, nlen, end - cur, &p, &avail);
+        if (rc == 0)
+            rc = mmf__guarded_search(m, p, (size_t)avail, needle, nlen, 0, cur,
+                                     &hit);
+        if (rc != 0)
+            return rc;
+        if (hit != SIZE_MAX) {
+            *pos = cur + hit;
+            return 0;
+        }
+        if (cur + avail >= end)
+            break;
+        cur += avail - (nlen - 1); /* a match may straddle the window edge */
+    }
+    return 0;
+}
+
+int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
+              uint64_t end, uint64_t *pos)
+{
+    int rc = search_args(m, needle, nlen);
+    if (rc != 0)
+        return rc;
+    *pos = MMF_NOT_FOUND;
+    clamp_range(m, &start, &end);
+    if (start > end)
+        return 0;
+    if (nlen == 0) {
+        *pos = end;
+        return 0;
+    }
+    /* Whole maps search the range at once; windowed ones go backwards a
+     * half-window at a time so that each piece fits in one window. */
+    uint64_t piece = m->windowed ? m->window_size / 2 : UINT64_MAX;
+    if (piece < nlen)
+        piece = nlen;
+    uint64_t hi = end;
+    while (hi - start >= nlen) {
+        uint64_t lo = hi - start > piece ? hi - piece : start;
+        char *p;
+        uint64_t avail;
+        size_t hit;
+        rc = mmf__span(m, lo, hi - lo, hi - lo, &p, &avail);
+        if (rc == 0)
+            rc = mmf__guarded_search(m, p, (size_t)avail, needle, nlen, 1, lo,
+                                     &hit);
+        if (rc != 0)
+            return rc;
+        if (hit != SIZE_MAX) {
+            *pos = lo + hit;
+            return 0;
+        }
+        if (lo == start)
+            break;
+        hi = lo + nlen - 1;
+    }
+    return 0;
+}
+
+int mmf_count(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
+              uint64_t end, uint64_t *count)
+{
+    int rc = search_args(m, needle, nlen);
+    if (rc != 0)
+        return rc;
+    *count = 0;
+    clamp_range(m, &start, &end);
+    if (start > end)
+        return 0;
+    if (nlen == 0) {
+        *count = end - start + 1;
+        return 0;
+    }
+    uint64_t total = 0;
+    uint64_t cur = start;
+    while (end - cur >= nlen) {
+        char *p;
+        uint64_t avail, c;
+        size_t tail;
+        rc = mmf__span(m, cur, nlen, end - cur, &p, &avail);
+        if (rc == 0)
+            rc = mmf__guarded_count(m, p, (size_t)avail, needle, nlen, cur, &c,
+                                    &tail);
+        if (rc != 0)
+            return rc;
+        total += c;
+        if (cur + avail >= end)
+            break;
+        /* Resume where a straddling match could begin, but never inside a
+         * match already counted (matches do not overlap). */
+        uint64_t next = cur + avail - (nlen - 1);
+        if (cur + tail > next)
+            next = cur + tail;
+        cur = next;
+    }
+    *count = total;
+    return 0;
+}

@@ -1,0 +1,245 @@
+/*
+ * internal.h - the object's layout, the platform seam and shared helpers.
+ *
+ * The core (map.c, access.c, io.c, search.c, window.c, error.c) never calls
+ * the operating system directly: everything it needs from the OS goes
+ * through the mmf__os_* functions below, implemented once per platform in
+ * posix.c and win32.c.  Only this header and the backends may test _WIN32.
+ */
+#ifndef MMF_INTERNAL_H
+#define MMF_INTERNAL_H
+
+#include "mmapfile.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef _WIN32
+typedef void *mmf__handle; /* HANDLE */
+#define MMF__NO_HANDLE ((void *)0)
+#else
+typedef int mmf__handle;
+#define MMF__NO_HANDLE (-1)
+#endif
+
+#if defined(__GNUC__)
+#define MMF__LIKELY(x) __builtin_expect(!!(x), 1)
+#define MMF__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MMF__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define MMF__LIKELY(x) (x)
+#define MMF__UNLIKELY(x) (x)
+#define MMF__PRINTF(a, b)
+#endif
+
+enum mmf__kind { MMF__KIND_FILE = 1, MMF__KIND_ANON = 2, MMF__KIND_SHM = 3 };
+
+/* One OS mapping: what mmf__os_map returns and mmf__os_unmap takes. */
+typedef struct mmf__mapping {
+    char *base;       /* address the OS gave (granularity-aligned) */
+    size_t len;       /* bytes mapped from base */
+    uint64_t file_off; /* file offset of base (0 for anonymous maps) */
+    void *os_extra;   /* backend's own (the Windows section handle) */
+} mmf__mapping;
+
+struct mmf_map {
+    int is_open;
+    int kind;     /* enum mmf__kind */
+    int access;   /* MMF_ACCESS_READ / WRITE / COPY once open */
+    int flags;    /* mmf_options.flags */
+    int windowed; /* 1: only [win_start, win_start + win_len) is mapped */
+    int anon_private;
+    mmf__handle fd; /* MMF__NO_HANDLE for anonymous maps */
+
+    uint64_t offset; /* file offset of map byte 0 */
+    uint64_t length; /* map length in bytes */
+    uint64_t pos;    /* cursor, in [0, length] */
+    uint64_t window_size;
+
+    /* The current mapping.  `data` is the address of map byte `win_start`;
+     * bytes [win_start, win_start + win_len) of the map are reachable from
+     * it.  For a whole map win_start is 0 and win_len is length. */
+    mmf__mapping mapping;
+    char *data;
+    uint64_t win_start;
+    uint64_t win_len;
+
+    char errmsg[320];
+};
+
+/* --- errors (error.c) --------------------------------------------------- */
+
+/* Record a message on the object and return code (so `return
+ * mmf__fail(m, MMF_ERANGE, "...")` reads as one step). */
+int mmf__fail(mmf_map *m, int code, const char *fmt, ...) MMF__PRINTF(3, 4);
+
+/* The usual range check: [off, off+n) inside [0, limit).  Names `what` in
+ * the message.  Returns 0, MMF_EOVERFLOW or MMF_ERANGE. */
+int mmf__check_range(mmf_map *m, const char *what, uint64_t off, uint64_t n,
+                     uint64_t limit);
+
+/* 0 if open, else MMF_ECLOSED with a message. */
+int mmf__check_open(mmf_map *m);
+int mmf__check_writable(mmf_map *m, const char *op);
+
+/* Overflow-checked arithmetic; return 0 on success, 1 on overflow. */
+static inline int mmf__add_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a > UINT64_MAX - b)
+        return 1;
+    *out = a + b;
+    return 0;
+}
+
+/* A uint64_t that must fit in size_t (32-bit builds). */
+static inline int mmf__to_size(uint64_t v, size_t *out)
+{
+    if (v > (uint64_t)SIZE_MAX)
+        return 1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* --- the platform seam (posix.c / win32.c) ------------------------------ */
+
+size_t mmf__os_page_size(void);
+size_t mmf__os_granularity(void);
+
+/* Open `path` for reading, or for reading and writing.  create/truncate as
+ * in O_CREAT/O_TRUNC.  Refuses anything but a regular file (or a block
+ * device, which can be mapped) with the matching MMF_E* code. */
+int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
+                      mmf__handle *fd);
+
+/* Duplicate a caller's descriptor after checking its kind; *writable
+ * receives 1 if it is open for reading and writing, *readable 1 if it is
+ * open for reading. */
+int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
+                   int *writable);
+
+/* Open or create a named shared-memory object (shm_open / named section). */
+int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
+                     mmf__handle *fd);
+int mmf__os_shm_unlink(const char *name);
+
+void mmf__os_close(mmf__handle fd);
+int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
+
+/* Set the file's size.  When growing with reserve=1 the blocks are
+ * allocated (posix_fallocate) so that a full disk is an error here. */
+int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
+                          int reserve);
+int mmf__os_sync_file(mmf_map *m, mmf__handle fd);
+
+/* Map len bytes of fd at the granularity-aligned file offset `file_off`
+ * with the map's access mode, or anonymous memory when fd is
+ * MMF__NO_HANDLE.  MMF_ENOMEM when the address space has no room. */
+int mmf__os_map(mmf_map *m, mmf__handle fd, uint64_t file_off, size_t len,
+                int populate, mmf__mapping *out);
+void mmf__os_unmap(mmf__mapping *mp);
+
+/* Change the size of a mapping in place or by moving it (Linux mremap).
+ * MMF_ENOTSUP when the platform cannot: the core then unmaps and maps. */
+int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
+
+/* Write back [addr, addr+len) (addr page-aligned) and wait unless async. */
+int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async);
+
+/* addr page-aligned.  advice is an mmf_advice. */
+int mmf__os_advise(mmf_map *m, void *addr, size_t len, int advice);
+int mmf__os_advise_raw(mmf_map *m, void *addr, size_t len, int os_advice);
+int mmf__os_residency(mmf_map *m, void *addr, size_t len, uint64_t *resident);
+int mmf__os_lock(mmf_map *m, void *addr, size_t len, int lock);
+/* Drop the pages from this process and, for files, from the page cache. */
+int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
+                  uint64_t file_off);
+
+/* --- the fault guard (posix.c / win32.c install it; access.c uses it) ---
+ *
+ * A guarded operation saves a jump point (without the signal mask: a
+ * syscall per call would cost more than the copy it protects), links a
+ * mmf__guard into the thread's chain and runs.  A fault (SIGBUS, or
+ * EXCEPTION_IN_PAGE_ERROR) in the thread while a guard is linked jumps
+ * back there; mmf__guard_recovered() then undoes what the jump skipped
+ * (unblocking SIGBUS).  Faults with no guard go to the previous handler.
+ */
+#ifdef _WIN32
+#define MMF__SETJMP(env) __builtin_setjmp(env)
+#define MMF__LONGJMP(env) __builtin_longjmp(env, 1)
+typedef void *mmf__jmp_buf[5];
+#else
+#define MMF__SETJMP(env) sigsetjmp(env, 0)
+#define MMF__LONGJMP(env) siglongjmp(env, 1)
+typedef sigjmp_buf mmf__jmp_buf;
+#endif
+
+typedef struct mmf__guard {
+    mmf__jmp_buf env;
+    struct mmf__guard *prev;
+    const void *volatile fault_addr; /* set by the handler */
+} mmf__guard;
+
+/* Install the process-wide handler once (thread-safe, idempotent). */
+int mmf__guard_install(void);
+/* The current thread's innermost guard (defined by the backend). */
+extern _Thread_local mmf__guard *mmf__guard_current;
+/* After a jump back: restore the signal mask / exception state. */
+void mmf__guard_recovered(void);
+
+/* --- windows of a map (window.c) ---------------------------------------- */
+
+/* Make [off, off+need) reachable (need >= 1, the range inside the map) and
+ * return in *ptr the address of byte `off` and in *avail how many bytes
+ * from there are reachable (>= need, at most want).  Whole maps answer at
+ * once; windowed maps move the window when the range is not in it. */
+int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
+              char **ptr, uint64_t *avail);
+
+/* Map the whole range, or for windowed maps nothing yet. */
+int mmf__mapping_create(mmf_map *m);
+void mmf__mapping_release(mmf_map *m);
+
+/* --- guarded access (access.c) ------------------------------------------
+ * The only functions that read or write mapped memory on the caller's
+ * behalf.  `map_off` is the map offset of `src`/`dst`, for the message. */
+int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
+                      uint64_t map_off);
+int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
+                      uint64_t map_off);
+/* Search hay[0, hlen) for needle; *found receives the offset in hay or
+ * SIZE_MAX.  reverse=1 finds the last match. */
+int mmf__guarded_search(mmf_map *m, const char *hay, size_t hlen,
+                        const void *needle, size_t nlen, int reverse,
+                        uint64_t map_off, size_t *found);
+/* Count non-overlapping matches of needle (non-empty) in hay; *tail
+ * receives the offset just past the last match (0 if none), so a caller
+ * going window by window knows where the next search may start. */
+int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
+                       const void *needle, size_t nlen, uint64_t map_off,
+                       uint64_t *count, size_t *tail);
+int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
+                     uint64_t map_off);
+int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off);
+
+/* The address of map bytes [off, off+n) if they are in the current
+ * mapping, else NULL: the fast path of every access, inlined. */
+static inline char *mmf__in_window(const mmf_map *m, uint64_t off, uint64_t n)
+{
+    uint64_t rel = off - m->win_start;
+    if (MMF__LIKELY(off >= m->win_start && rel < m->win_len &&
+                    m->win_len - rel >= n))
+        return m->data + rel;
+    return NULL;
+}
+
+/* --- search kernels (search.c): pure functions, no guard, no OS -------- */
+
+/* First / last occurrence of needle (nlen >= 1) in hay, or NULL. */
+const char *mmf__memmem(const char *hay, size_t hlen, const char *needle,
+                        size_t nlen);
+const char *mmf__memrmem(const char *hay, size_t hlen, const char *needle,
+                         size_t nlen);
+
+#endif /* MMF_INTERNAL_H */

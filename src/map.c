@@ -1,0 +1,633 @@
+/*
+ * map.c - the object: creation, the open calls and their checks, close,
+ * resize, and the calls that act on pages (flush, advise, residency, lock,
+ * evict).
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KNOWN_FLAGS                                                            \
+    (MMF_WINDOWED | MMF_WINDOW_FALLBACK | MMF_POPULATE | MMF_GROW |            \
+     MMF_CREATE | MMF_TRUNCATE)
+
+int mmf_new(mmf_map **out)
+{
+    if (out == NULL)
+        return MMF_EINVAL;
+    mmf_map *m = calloc(1, sizeof *m);
+    *out = m;
+    if (m == NULL)
+        return MMF_ENOMEM;
+    m->fd = MMF__NO_HANDLE;
+    return 0;
+}
+
+void mmf_free(mmf_map *m)
+{
+    if (m == NULL)
+        return;
+    mmf_close(m);
+    free(m);
+}
+
+int mmf_is_open(const mmf_map *m)
+{
+    return m != NULL && m->is_open;
+}
+
+uint64_t mmf_length(const mmf_map *m)
+{
+    return m != NULL && m->is_open ? m->length : 0;
+}
+
+int mmf_access_mode(const mmf_map *m)
+{
+    return m != NULL && m->is_open ? m->access : MMF_ACCESS_DEFAULT;
+}
+
+int mmf_is_windowed(const mmf_map *m)
+{
+    return m != NULL && m->is_open && m->windowed;
+}
+
+size_t mmf_page_size(void)
+{
+    return mmf__os_page_size();
+}
+
+size_t mmf_granularity(void)
+{
+    return mmf__os_granularity();
+}
+
+int mmf_file_size(mmf_map *m, uint64_t *size)
+{
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (m->kind == MMF__KIND_ANON) {
+        *size = m->length;
+        return 0;
+    }
+    return mmf__os_file_size(m, m->fd, size);
+}
+
+static int check_options(mmf_map *m, const mmf_options *o)
+{
+    if (m->is_open)
+        return mmf__fail(m, MMF_EBUSY, "open: the object is already open; "
+                         "close it first");
+    if (o->access < MMF_ACCESS_DEFAULT || o->access > MMF_ACCESS_COPY)
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: access %d is not one of MMF_ACCESS_DEFAULT, "
+                         "_READ, _WRITE, _COPY",
+                         o->access);
+    if (o->flags & ~KNOWN_FLAGS)
+        return mmf__fail(m, MMF_EINVAL, "open: unknown flags 0x%x",
+                         (unsigned)(o->flags & ~KNOWN_FLAGS));
+    if (o->offset > (uint64_t)INT64_MAX || o->length > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW,
+                         "open: offset %llu or length %llu exceeds the largest "
+                         "file offset (2^63-1)",
+                         (unsigned long long)o->offset,
+                         (unsigned long long)o->length);
+    return 0;
+}
+
+/* The window size rounded up to the granularity, within size_t. */
+static int choose_window(mmf_map *m, uint64_t requested)
+{
+    uint64_t gran = mmf__os_granularity();
+    uint64_t w = requested == 0 ? MMF_DEFAULT_WINDOW : requested;
+    if (w > (uint64_t)SIZE_MAX / 2)
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: window_size %llu is larger than half the "
+                         "address space",
+                         (unsigned long long)requested);
+    w = (w + gran - 1) / gran * gran;
+    m->window_size = w;
+    return 0;
+}
+
+/* What every open shares once a descriptor (or none) is in hand: decide the
+ * length from the file, extend the file when asked, and map.  On failure the
+ * object is left closed and the descriptor closed. */
+static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
+                       mmf__handle fd)
+{
+    int rc = 0;
+    m->kind = kind;
+    m->fd = fd;
+    m->flags = o->flags;
+    m->offset = kind == MMF__KIND_ANON ? 0 : o->offset;
+    m->pos = 0;
+    int writable = m->access != MMF_ACCESS_READ;
+    int may_extend = m->access == MMF_ACCESS_WRITE && (o->flags & MMF_GROW);
+
+    if (kind != MMF__KIND_ANON) {
+        uint64_t size;
+        rc = mmf__os_file_size(m, fd, &size);
+        if (rc != 0)
+            goto fail;
+        uint64_t length = o->length;
+        uint64_t end;
+        if (length == 0) {
+            if (size == 0 && o->offset == 0) {
+                if (m->access != MMF_ACCESS_WRITE && !may_extend) {
+                    rc = mmf__fail(m, MMF_EEMPTY,
+                                   "open: cannot map an empty file with "
+                                   "length 0 (open it for writing to grow "
+                                   "it with resize)");
+                    goto fail;
+                }
+            } else if (o->offset >= size) {
+                rc = mmf__fail(m, MMF_ERANGE,
+                               "open: offset %llu is at or past the end of "
+                               "the file (%llu bytes)",
+                               (unsigned long long)o->offset,
+                               (unsigned long long)size);
+                goto fail;
+            } else {
+                length = size - o->offset;
+            }
+        }
+        if (mmf__add_u64(o->offset, length, &end) || end > (uint64_t)INT64_MAX) {
+            rc = mmf__fail(m, MMF_EOVERFLOW,
+                           "open: offset %llu + length %llu overflows",
+                           (unsigned long long)o->offset,
+                           (unsigned long long)length);
+            goto fail;
+        }
+        if (end > size) {
+            if (!may_extend) {
+                rc = mmf__fail(m, MMF_ERANGE,
+                               "open: offset %llu + length %llu is past the "
+                               "end of the file (%llu bytes)",
+                               (unsigned long long)o->offset,
+                               (unsigned long long)length,
+                               (unsigned long long)size);
+                goto fail;
+            }
+            rc = mmf__os_set_file_size(m, fd, end, 1);
+            if (rc != 0)
+                goto fail;
+        }
+        m->length = length;
+    } else {
+        m->length = o->length;
+    }
+    (void)writable;
+
+    rc = choose_window(m, o->window_size);
+    if (rc != 0)
+        goto fail;
+    size_t whole;
+    m->windowed = (o->flags & MMF_WINDOWED) != 0;
+    if (!m->windowed && mmf__to_size(m->length, &whole)) {
+        if (!(o->flags & MMF_WINDOW_FALLBACK) || kind == MMF__KIND_ANON) {
+            rc = mmf__fail(m, MMF_ENOMEM,
+                           "open: a whole mapping of %llu bytes does not fit "
+                           "in this process's address space (use "
+                           "MMF_WINDOWED or MMF_WINDOW_FALLBACK)",
+                           (unsigned long long)m->length);
+            goto fail;
+        }
+        m->windowed = 1;
+    }
+    rc = mmf__guard_install();
+    if (rc != 0) {
+        rc = mmf__fail(m, rc, "open: could not install the SIGBUS handler");
+        goto fail;
+    }
+    rc = mmf__mapping_create(m);
+    if (rc == MMF_ENOMEM && (o->flags & MMF_WINDOW_FALLBACK) &&
+        kind != MMF__KIND_ANON) {
+        /* No room for the whole range: serve it through windows.  The
+         * message stays, so a caller can report the fallback. */
+        m->windowed = 1;
+        rc = 0;
+    }
+    if (rc != 0)
+        goto fail;
+    m->is_open = 1;
+    if (!m->windowed)
+        m->errmsg[0] = '\0';
+    return 0;
+
+fail:
+    mmf__os_close(fd);
+    m->fd = MMF__NO_HANDLE;
+    m->length = 0;
+    return rc;
+}
+
+static const mmf_options default_options = MMF_OPTIONS_INIT;
+
+int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    const mmf_options *o = opts != NULL ? opts : &default_options;
+    int rc = check_options(m, o);
+    if (rc != 0)
+        return rc;
+    if (path == NULL || path[0] == '\0')
+        return mmf__fail(m, MMF_EINVAL, "open: path is %s",
+                         path == NULL ? "NULL" : "empty");
+    m->access = o->access == MMF_ACCESS_DEFAULT ? MMF_ACCESS_READ : o->access;
+    int writable = m->access == MMF_ACCESS_WRITE;
+    if ((o->flags & (MMF_CREATE | MMF_TRUNCATE)) && !writable)
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: MMF_CREATE/MMF_TRUNCATE need MMF_ACCESS_WRITE");
+    mmf__handle fd;
+    rc = mmf__os_open_path(m, path, writable, (o->flags & MMF_CREATE) != 0,
+                           &fd);
+    if (rc != 0)
+        return rc;
+    if (o->flags & MMF_TRUNCATE) {
+        uint64_t end;
+        if (mmf__add_u64(o->offset, o->length, &end))
+            end = UINT64_MAX; /* open_mapped reports the overflow */
+        rc = mmf__os_set_file_size(m, fd, end > (uint64_t)INT64_MAX ? 0 : end, 1);
+        if (rc != 0) {
+            mmf__os_close(fd);
+            return rc;
+        }
+    }
+    return open_mapped(m, o, MMF__KIND_FILE, fd);
+}
+
+int mmf_open_fd(mmf_map *m, int fd, const mmf_options *opts)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    const mmf_options *o = opts != NULL ? opts : &default_options;
+    int rc = check_options(m, o);
+    if (rc != 0)
+        return rc;
+    if (o->flags & (MMF_CREATE | MMF_TRUNCATE))
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: MMF_CREATE/MMF_TRUNCATE need a path");
+    mmf__handle h;
+    int readable, writable;
+    rc = mmf__os_dup_fd(m, fd, &h, &readable, &writable);
+    if (rc != 0)
+        return rc;
+    int access = o->access;
+    if (access == MMF_ACCESS_DEFAULT)
+        access = writable ? MMF_ACCESS_WRITE : MMF_ACCESS_READ;
+    if (!readable || (access == MMF_ACCESS_WRITE && !writable)) {
+        mmf__os_close(h);
+        return mmf__fail(m, MMF_EACCES,
+                         "open: descriptor %d is not open for %s", fd,
+                         readable ? "writing" : "reading");
+    }
+    m->access = access;
+    return open_mapped(m, o, MMF__KIND_FILE, h);
+}
+
+int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    mmf_options o = MMF_OPTIONS_INIT;
+    int rc = check_options(m, &o);
+    if (rc != 0)
+        return rc;
+    if (anon_flags != MMF_ANON_SHARED && anon_flags != MMF_ANON_PRIVATE)
+        return mmf__fail(m, MMF_EINVAL,
+                         "open_anon: flags %d is not MMF_ANON_SHARED or "
+                         "MMF_ANON_PRIVATE",
+                         anon_flags);
+    size_t sz;
+    if (length == 0 || mmf__to_size(length, &sz) || length > (uint64_t)INT64_MAX)
+        return mmf__fail(m, length == 0 ? MMF_EINVAL : MMF_ENOMEM,
+                         "open_anon: length %llu is %s",
+                         (unsigned long long)length,
+                         length == 0 ? "zero" : "larger than the address space");
+    m->access = MMF_ACCESS_WRITE;
+    m->anon_private = anon_flags == MMF_ANON_PRIVATE;
+    o.length = length;
+    return open_mapped(m, &o, MMF__KIND_ANON, MMF__NO_HANDLE);
+}
+
+int mmf_open_shm(mmf_map *m, const char *name, const mmf_options *opts)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    const mmf_options *o = opts != NULL ? opts : &default_options;
+    int rc = check_options(m, o);
+    if (rc != 0)
+        return rc;
+    if (name == NULL || name[0] == '\0')
+        return mmf__fail(m, MMF_EINVAL, "open_shm: name is empty");
+    m->access = o->access == MMF_ACCESS_DEFAULT ? MMF_ACCESS_WRITE : o->access;
+    int writable = m->access == MMF_ACCESS_WRITE;
+    int create = (o->flags & MMF_CREATE) != 0;
+    if (create && (!writable || o->length == 0))
+        return mmf__fail(m, MMF_EINVAL,
+                         "open_shm: MMF_CREATE needs MMF_ACCESS_WRITE and a "
+                         "length");
+    mmf__handle fd;
+    rc = mmf__os_shm_open(m, name, writable, create, &fd);
+    if (rc != 0)
+        return rc;
+    mmf_options local = *o;
+    local.flags &= ~(MMF_CREATE | MMF_TRUNCATE);
+    if (create) {
+        uint64_t size;
+        rc = mmf__os_file_size(m, fd, &size);
+        if (rc == 0 && size == 0)
+            rc = mmf__os_set_file_size(m, fd, o->length, 0);
+        if (rc != 0) {
+            mmf__os_close(fd);
+            return rc;
+        }
+    }
+    return open_mapped(m, &local, MMF__KIND_SHM, fd);
+}
+
+int mmf_shm_unlink(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return MMF_EINVAL;
+    return mmf__os_shm_unlink(name);
+}
+
+int mmf_close(mmf_map *m)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    if (!m->is_open)
+        return 0;
+    mmf__mapping_release(m);
+    mmf__os_close(m->fd);
+    m->fd = MMF__NO_HANDLE;
+    m->is_open = 0;
+    m->length = 0;
+    m->pos = 0;
+    return 0;
+}
+
+/* --- resize -------------------------------------------------------------- */
+
+/* Give a whole map a mapping of new_len bytes, keeping the data: in place
+ * or moved by the OS (mremap) where it can, else a new mapping.  Anonymous
+ * memory has nothing behind it, so its bytes are copied over. */
+static int remap_whole(mmf_map *m, uint64_t new_len)
+{
+    size_t lead = m->data != NULL ? (size_t)(m->data - m->mapping.base) : 0;
+    size_t new_sz;
+    if (mmf__to_size(new_len, &new_sz) || new_sz > SIZE_MAX - lead)
+        return mmf__fail(m, MMF_ENOMEM,
+                         "resize: %llu bytes do not fit in the address space",
+                         (unsigned long long)new_len);
+    if (new_len == 0) {
+        mmf__mapping_release(m);
+        return 0;
+    }
+    if (m->mapping.base != NULL) {
+        int rc = mmf__os_remap(m, &m->mapping, lead + new_sz);
+        if (rc == 0) {
+            m->data = m->mapping.base + lead;
+            m->win_start = 0;
+            m->win_len = new_len;
+            return 0;
+        }
+        if (rc != MMF_ENOTSUP)
+            return rc;
+    }
+    if (m->kind != MMF__KIND_ANON || m->mapping.base == NULL) {
+        mmf__mapping_release(m);
+        uint64_t saved = m->length;
+        m->length = new_len;
+        int rc = mmf__mapping_create(m);
+        if (rc != 0)
+            m->length = saved;
+        return rc;
+    }
+    mmf__mapping old = m->mapping;
+    char *old_data = m->data;
+    uint64_t keep = new_len < m->length ? new_len : m->length;
+    int rc = mmf__os_map(m, MMF__NO_HANDLE, 0, new_sz, 0, &m->mapping);
+    if (rc != 0) {
+        m->mapping = old;
+        return rc;
+    }
+    m->data = m->mapping.base;
+    m->win_start = 0;
+    m->win_len = new_len;
+    rc = mmf__guarded_copy(m, m->data, old_data, (size_t)keep, 0);
+    mmf__os_unmap(&old);
+    return rc;
+}
+
+int mmf_resize(mmf_map *m, uint64_t new_length)
+{
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (m->access == MMF_ACCESS_READ ||
+        (m->access == MMF_ACCESS_COPY && m->kind != MMF__KIND_ANON))
+        return mmf__fail(m, MMF_EACCES,
+                         "resize: cannot resize a %s map",
+                         m->access == MMF_ACCESS_READ ? "read-only"
+                                                      : "copy-on-write");
+    uint64_t new_end;
+    if (new_length > (uint64_t)INT64_MAX ||
+        mmf__add_u64(m->offset, new_length, &new_end) ||
+        new_end > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW,
+                         "resize: offset %llu + length %llu exceeds the "
+                         "largest file offset",
+                         (unsigned long long)m->offset,
+                         (unsigned long long)new_length);
+    if (new_length == m->length)
+        return 0;
+    int has_file = m->kind != MMF__KIND_ANON;
+    uint64_t old_length = m->length;
+    uint64_t old_size = 0;
+    if (has_file && (rc = mmf__os_file_size(m, m->fd, &old_size)) != 0)
+        return rc;
+    int growing = new_length > old_length;
+
+    /* Grow the file before the mapping (so no mapped page lies past the end
+     * of the file); shrink it after. */
+    if (has_file && growing && new_end > old_size &&
+        (rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
+        return rc;
+    if (m->windowed) {
+        mmf__mapping_release(m);
+    } else if ((rc = remap_whole(m, new_length)) != 0) {
+        if (has_file && growing && new_end > old_size)
+            (void)mmf__os_set_file_size(m, m->fd, old_size, 0);
+        return rc;
+    }
+    m->length = new_length;
+    if (m->pos > new_length)
+        m->pos = new_length;
+    if (has_file && !growing && (rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0)
+        return rc;
+    return 0;
+}
+
+/* --- page-level calls -------------------------------------------------------
+ * The OS wants page-aligned addresses; callers give any range.  The part of
+ * [off, off+len) inside the current mapping is widened to whole pages (the
+ * mapping itself starts on a page boundary, so this never leaves it). */
+static int page_span(mmf_map *m, uint64_t off, uint64_t len, char **addr,
+                     size_t *alen)
+{
+    uint64_t lo = off > m->win_start ? off : m->win_start;
+    uint64_t hi = off + len;
+    if (hi > m->win_start + m->win_len)
+        hi = m->win_start + m->win_len;
+    if (m->data == NULL || hi <= lo) {
+        *alen = 0;
+        return 0;
+    }
+    size_t page = mmf__os_page_size();
+    char *start = m->data + (lo - m->win_start);
+    char *end = m->data + (hi - m->win_start);
+    size_t from_base = (size_t)(start - m->mapping.base);
+    start -= from_base % page;
+    *addr = start;
+    *alen = (size_t)(end - start);
+    return 0;
+}
+
+static int page_args(mmf_map *m, const char *what, uint64_t off,
+                     uint64_t *len)
+{
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (*len == 0) {
+        if (off > m->length)
+            return mmf__fail(m, MMF_ERANGE,
+                             "%s: offset %llu is past the end of the map "
+                             "(%llu bytes)",
+                             what, (unsigned long long)off,
+                             (unsigned long long)m->length);
+        *len = m->length - off;
+    }
+    return mmf__check_range(m, what, off, *len, m->length);
+}
+
+int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
+{
+    int rc = page_args(m, "flush", offset, &length);
+    if (rc != 0)
+        return rc;
+    if (flags != MMF_FLUSH_SYNC && flags != MMF_FLUSH_ASYNC &&
+        flags != MMF_FLUSH_DURABLE)
+        return mmf__fail(m, MMF_EINVAL,
+                         "flush: flags %d is not MMF_FLUSH_SYNC, _ASYNC or "
+                         "_DURABLE",
+                         flags);
+    if (m->access != MMF_ACCESS_WRITE || m->kind == MMF__KIND_ANON)
+        return 0; /* nothing of ours ever reaches a file */
+    char *addr;
+    size_t alen;
+    page_span(m, offset, length, &addr, &alen);
+    if (alen > 0 &&
+        (rc = mmf__os_flush(m, addr, alen, flags == MMF_FLUSH_ASYNC)) != 0)
+        return rc;
+    /* A windowed map wrote earlier windows' pages to the page cache when it
+     * unmapped them; only a file sync reaches those. */
+    if (flags == MMF_FLUSH_DURABLE ||
+        (m->windowed && flags == MMF_FLUSH_SYNC))
+        return mmf__os_sync_file(m, m->fd);
+    return 0;
+}
+
+int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
+{
+    int rc = page_args(m, "advise", offset, &length);
+    if (rc != 0)
+        return rc;
+    if (advice < MMF_ADVICE_NORMAL || advice > MMF_ADVICE_POPULATE)
+        return mmf__fail(m, MMF_EINVAL, "advise: unknown advice %d", advice);
+    char *addr;
+    size_t alen;
+    page_span(m, offset, length, &addr, &alen);
+    return alen > 0 ? mmf__os_advise(m, addr, alen, advice) : 0;
+}
+
+int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
+{
+    int rc = page_args(m, "madvise", offset, &length);
+    if (rc != 0)
+        return rc;
+    char *addr;
+    size_t alen;
+    page_span(m, offset, length, &addr, &alen);
+    return alen > 0 ? mmf__os_advise_raw(m, addr, alen, os_advice) : 0;
+}
+
+int mmf_residency(mmf_map *m, uint64_t offset, uint64_t length,
+                  uint64_t *resident_pages, uint64_t *total_pages)
+{
+    int rc = page_args(m, "residency", offset, &length);
+    if (rc != 0)
+        return rc;
+    uint64_t page = mmf__os_page_size();
+    uint64_t resident = 0, total = 0;
+    uint64_t cur = offset, end = offset + length;
+    while (cur < end) {
+        char *p, *addr;
+        uint64_t avail, r;
+        size_t alen;
+        rc = mmf__span(m, cur, 1, end - cur, &p, &avail);
+        if (rc != 0)
+            return rc;
+        page_span(m, cur, avail, &addr, &alen);
+        if ((rc = mmf__os_residency(m, addr, alen, &r)) != 0)
+            return rc;
+        resident += r;
+        total += (alen + page - 1) / page;
+        cur += avail;
+    }
+    *resident_pages = resident;
+    *total_pages = total;
+    return 0;
+}
+
+static int lock_range(mmf_map *m, uint64_t offset, uint64_t length, int lock)
+{
+    int rc = page_args(m, lock ? "lock" : "unlock", offset, &length);
+    if (rc != 0)
+        return rc;
+    char *addr;
+    size_t alen;
+    page_span(m, offset, length, &addr, &alen);
+    return alen > 0 ? mmf__os_lock(m, addr, alen, lock) : 0;
+}
+
+int mmf_lock(mmf_map *m, uint64_t offset, uint64_t length)
+{
+    return lock_range(m, offset, length, 1);
+}
+
+int mmf_unlock(mmf_map *m, uint64_t offset, uint64_t length)
+{
+    return lock_range(m, offset, length, 0);
+}
+
+int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
+{
+    int rc = mmf_flush(m, offset, length, MMF_FLUSH_SYNC);
+    if (rc != 0)
+        return rc;
+    if (length == 0)
+        length = m->length - offset;
+    char *addr;
+    size_t alen;
+    page_span(m, offset, length, &addr, &alen);
+    if (alen == 0)
+        return 0;
+    return mmf__os_evict(m, addr, alen, m->fd,
+                         m->mapping.file_off + (uint64_t)(addr - m->mapping.base));
+}

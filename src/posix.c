@@ -1,0 +1,472 @@
+/*
+ * posix.c - the platform seam on POSIX systems (Linux first; the BSDs and
+ * macOS where the calls exist), and the SIGBUS fault guard.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MAP_ANONYMOUS
+#define MAP_ANONYMOUS MAP_ANON
+#endif
+
+/* Map errno of a failed OS call to our code, with the call in the message. */
+static int os_fail(mmf_map *m, int err, const char *call, const char *what)
+{
+    int code;
+    switch (err) {
+    case ENOENT:
+        code = MMF_ENOENT;
+        break;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+    case ETXTBSY:
+        code = MMF_EACCES;
+        break;
+    case ENOMEM:
+        code = MMF_ENOMEM;
+        break;
+    case ENOSPC:
+#ifdef EDQUOT
+    case EDQUOT:
+#endif
+        code = MMF_ENOSPC;
+        break;
+    case EBADF:
+        code = MMF_EBADF;
+        break;
+    case EISDIR:
+        code = MMF_EISDIR;
+        break;
+    case EFBIG:
+    case EOVERFLOW:
+        code = MMF_EOVERFLOW;
+        break;
+    case ENODEV:
+        code = MMF_ENOTSUP;
+        break;
+    default:
+        code = MMF_EIO;
+        break;
+    }
+    return mmf__fail(m, code, "%s%s%s: %s (errno %d)", what ? what : "",
+                     what ? ": " : "", call, strerror(err), err);
+}
+
+size_t mmf__os_page_size(void)
+{
+    static size_t cached;
+    if (cached == 0) {
+        long v = sysconf(_SC_PAGESIZE);
+        cached = v > 0 ? (size_t)v : 4096;
+    }
+    return cached;
+}
+
+size_t mmf__os_granularity(void)
+{
+    return mmf__os_page_size();
+}
+
+/* Refuse what mmap cannot map, each with its own code: mapping a FIFO or a
+ * tty fails with an errno that does not say why, and /dev/zero-like devices
+ * map something that is not a file at all. */
+static int check_kind(mmf_map *m, int fd, const char *what)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return os_fail(m, errno, "fstat", what);
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
+        return 0;
+    if (S_ISDIR(st.st_mode))
+        return mmf__fail(m, MMF_EISDIR, "%s: is a directory", what);
+    if (S_ISFIFO(st.st_mode))
+        return mmf__fail(m, MMF_EPIPE, "%s: is a pipe or FIFO, which cannot "
+                         "be mapped", what);
+    if (S_ISSOCK(st.st_mode))
+        return mmf__fail(m, MMF_ESOCKET, "%s: is a socket, which cannot be "
+                         "mapped", what);
+    if (S_ISCHR(st.st_mode))
+        return mmf__fail(m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped",
+                         what, isatty(fd) ? "terminal" : "character device");
+    return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
+}
+
+int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
+                      mmf__handle *fd)
+{
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer before
+     * check_kind could refuse it. */
+    int oflags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK |
+                 (create ? O_CREAT : 0);
+    int f;
+    do
+        f = open(path, oflags, 0666);
+    while (f < 0 && errno == EINTR);
+    if (f < 0)
+        return os_fail(m, errno, "open", path);
+    int rc = check_kind(m, f, path);
+    if (rc == 0 && fcntl(f, F_SETFL, oflags & ~(O_NONBLOCK | O_CREAT)) != 0)
+        rc = os_fail(m, errno, "fcntl", path);
+    if (rc != 0) {
+        close(f);
+        return rc;
+    }
+    *fd = f;
+    return 0;
+}
+
+int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
+                   int *writable)
+{
+    char what[32];
+    snprintf(what, sizeof what, "descriptor %d", fd);
+    if (fd < 0)
+        return mmf__fail(m, MMF_EBADF, "%s: not a descriptor", what);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0)
+        return os_fail(m, errno, "fcntl", what);
+    int rc = check_kind(m, fd, what);
+    if (rc != 0)
+        return rc;
+    int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0)
+        return os_fail(m, errno, "dup", what);
+    *out = d;
+    *readable = (fl & O_ACCMODE) != O_WRONLY;
+    *writable = (fl & O_ACCMODE) == O_RDWR;
+    return 0;
+}
+
+int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
+                     mmf__handle *fd)
+{
+    int f = shm_open(name, (writable ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0),
+                     0600);
+    if (f < 0)
+        return os_fail(m, errno, "shm_open", name);
+    *fd = f;
+    return 0;
+}
+
+int mmf__os_shm_unlink(const char *name)
+{
+    if (shm_unlink(name) == 0)
+        return 0;
+    return os_fail(NULL, errno, "shm_unlink", name);
+}
+
+void mmf__os_close(mmf__handle fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return os_fail(m, errno, "fstat", NULL);
+    if (S_ISBLK(st.st_mode)) {
+        off_t end = lseek(fd, 0, SEEK_END);
+        if (end < 0)
+            return os_fail(m, errno, "lseek", NULL);
+        *size = (uint64_t)end;
+        return 0;
+    }
+    *size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
+    return 0;
+}
+
+int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
+                          int reserve)
+{
+    if (size > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW, "file size %llu is too large",
+                         (unsigned long long)size);
+    uint64_t old;
+    int rc = mmf__os_file_size(m, fd, &old);
+    if (rc != 0)
+        return rc;
+    if (reserve && size > old) {
+        /* Reserve the blocks now: with a sparse file a full disk would
+         * surface later as SIGBUS on the first write to a new page. */
+        int err = posix_fallocate(fd, (off_t)old, (off_t)(size - old));
+        if (err == 0)
+            return 0;
+        if (err == ENOSPC || err == EFBIG)
+            return os_fail(m, err, "posix_fallocate", NULL);
+        /* EOPNOTSUPP/EINVAL: the file system cannot reserve; fall back to
+         * ftruncate and a sparse tail. */
+    }
+    int r;
+    do
+        r = ftruncate(fd, (off_t)size);
+    while (r != 0 && errno == EINTR);
+    if (r != 0)
+        return os_fail(m, errno, "ftruncate", NULL);
+    return 0;
+}
+
+int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
+{
+    if (fd < 0)
+        return 0;
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        return os_fail(m, errno, "fsync", NULL);
+    return 0;
+}
+
+static int prot_for(const mmf_map *m)
+{
+    return m->access == MMF_ACCESS_READ ? PROT_READ : PROT_READ | PROT_WRITE;
+}
+
+int mmf__os_map(mmf_map *m, mmf__handle fd, uint64_t file_off, size_t len,
+                int populate, mmf__mapping *out)
+{
+    int flags;
+    if (fd < 0)
+        flags = MAP_ANONYMOUS | (m->anon_private ? MAP_PRIVATE : MAP_SHARED);
+    else
+        flags = m->access == MMF_ACCESS_COPY ? MAP_PRIVATE : MAP_SHARED;
+#ifdef MAP_POPULATE
+    if (populate)
+        flags |= MAP_POPULATE;
+#else
+    (void)populate;
+#endif
+    if (file_off > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW, "file offset %llu is too large",
+                         (unsigned long long)file_off);
+    void *p = mmap(NULL, len, prot_for(m), flags, fd, (off_t)file_off);
+    if (p == MAP_FAILED) {
+        int err = errno;
+        char what[96];
+        snprintf(what, sizeof what, "%zu bytes at file offset %llu", len,
+                 (unsigned long long)file_off);
+        return os_fail(m, err, "mmap", what);
+    }
+    out->base = p;
+    out->len = len;
+    out->file_off = file_off;
+    out->os_extra = NULL;
+    return 0;
+}
+
+void mmf__os_unmap(mmf__mapping *mp)
+{
+    if (mp->base != NULL && mp->len > 0)
+        munmap(mp->base, mp->len);
+    mp->base = NULL;
+    mp->len = 0;
+}
+
+int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
+{
+#if defined(__linux__) && defined(MREMAP_MAYMOVE)
+    void *p = mremap(mp->base, mp->len, new_len, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED)
+        return os_fail(m, errno, "mremap", NULL);
+    mp->base = p;
+    mp->len = new_len;
+    return 0;
+#else
+    (void)m, (void)mp, (void)new_len;
+    return MMF_ENOTSUP;
+#endif
+}
+
+int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async)
+{
+    if (msync(addr, len, async ? MS_ASYNC : MS_SYNC) != 0)
+        return os_fail(m, errno, "msync", NULL);
+    return 0;
+}
+
+int mmf__os_advise_raw(mmf_map *m, void *addr, size_t len, int os_advice)
+{
+    if (madvise(addr, len, os_advice) != 0)
+        return os_fail(m, errno, "madvise", NULL);
+    return 0;
+}
+
+int mmf__os_advise(mmf_map *m, void *addr, size_t len, int advice)
+{
+    int a;
+    switch (advice) {
+    case MMF_ADVICE_NORMAL:
+        a = MADV_NORMAL;
+        break;
+    case MMF_ADVICE_SEQUENTIAL:
+        a = MADV_SEQUENTIAL;
+        break;
+    case MMF_ADVICE_RANDOM:
+        a = MADV_RANDOM;
+        break;
+    case MMF_ADVICE_WILLNEED:
+        a = MADV_WILLNEED;
+        break;
+    case MMF_ADVICE_DONTNEED:
+        /* MADV_DONTNEED throws away the changes of a private mapping; a hint
+         * must never lose data, so private maps get no advice at all. */
+        if (m->access == MMF_ACCESS_COPY ||
+            (m->kind == MMF__KIND_ANON && m->anon_private))
+            return 0;
+        a = MADV_DONTNEED;
+        break;
+    case MMF_ADVICE_HUGEPAGE:
+#ifdef MADV_HUGEPAGE
+        a = MADV_HUGEPAGE;
+        break;
+#else
+        return 0;
+#endif
+    case MMF_ADVICE_POPULATE:
+#if defined(__linux__)
+        /* MADV_POPULATE_READ/WRITE (Linux 5.14) fault the range in with one
+         * call; older kernels say EINVAL, and then it is only a hint. */
+        a = m->access == MMF_ACCESS_READ ? 22 : 23;
+        if (madvise(addr, len, a) != 0 && errno != EINVAL)
+            return os_fail(m, errno, "madvise(POPULATE)", NULL);
+        return 0;
+#else
+        return 0;
+#endif
+    default:
+        return mmf__fail(m, MMF_EINVAL, "advise: unknown advice %d", advice);
+    }
+    if (madvise(addr, len, a) != 0) {
+        if (errno == EINVAL && advice == MMF_ADVICE_HUGEPAGE)
+            return 0; /* kernel without transparent huge pages */
+        return os_fail(m, errno, "madvise", NULL);
+    }
+    return 0;
+}
+
+int mmf__os_residency(mmf_map *m, void *addr, size_t len, uint64_t *resident)
+{
+    /* A fixed vector, so asking about a huge range costs no heap. */
+    unsigned char vec[4096];
+    size_t page = mmf__os_page_size();
+    size_t chunk = sizeof vec * page;
+    uint64_t count = 0;
+    char *p = addr;
+    while (len > 0) {
+        size_t n = len < chunk ? len : chunk;
+        if (mincore(p, n, (void *)vec) != 0)
+            return os_fail(m, errno, "mincore", NULL);
+        size_t pages = (n + page - 1) / page;
+        for (size_t i = 0; i < pages; i++)
+            count += vec[i] & 1;
+        p += n;
+        len -= n;
+    }
+    *resident = count;
+    return 0;
+}
+
+int mmf__os_lock(mmf_map *m, void *addr, size_t len, int lock)
+{
+    if ((lock ? mlock(addr, len) : munlock(addr, len)) != 0)
+        return os_fail(m, errno, lock ? "mlock" : "munlock", NULL);
+    return 0;
+}
+
+int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
+                  uint64_t file_off)
+{
+    int rc = mmf__os_advise(m, addr, len, MMF_ADVICE_DONTNEED);
+    if (rc != 0)
+        return rc;
+#ifdef POSIX_FADV_DONTNEED
+    if (fd >= 0)
+        (void)posix_fadvise(fd, (off_t)file_off, (off_t)len,
+                            POSIX_FADV_DONTNEED);
+#else
+    (void)fd, (void)file_off;
+#endif
+    return 0;
+}
+
+/* --- the fault guard ------------------------------------------------------
+ *
+ * One SIGBUS handler for the process, installed the first time a map is
+ * opened.  A fault in a thread that has a guard linked jumps back into the
+ * guarded call; any other fault goes to whatever handler was there before
+ * us, so a host program's (or Python's faulthandler's) handling is kept.
+ */
+_Thread_local mmf__guard *mmf__guard_current;
+
+static struct sigaction previous_sigbus;
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static int guard_install_error;
+
+static void chain_to_previous(int sig, siginfo_t *si, void *uc)
+{
+    const struct sigaction *prev = &previous_sigbus;
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction != NULL) {
+            prev->sa_sigaction(sig, si, uc);
+            return;
+        }
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(sig);
+        return;
+    }
+    /* Default action (ignoring a hardware fault is not possible: it would
+     * fault again forever).  Restore it; a real fault re-executes and
+     * kills, a signal sent with kill/raise is sent again. */
+    signal(sig, SIG_DFL);
+    if (si == NULL || si->si_code <= 0)
+        raise(sig);
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    mmf__guard *g = mmf__guard_current;
+    if (g != NULL && si != NULL && si->si_code > 0) {
+        g->fault_addr = si->si_addr;
+        mmf__guard_current = g->prev;
+        MMF__LONGJMP(g->env);
+    }
+    chain_to_previous(sig, si, uc);
+}
+
+static void install_once(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sigemptyset(&sa.sa_mask);
+    /* SA_ONSTACK: a host that runs its handlers on an alternate stack (stack
+     * overflow detection) keeps doing so. */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    if (sigaction(SIGBUS, &sa, &previous_sigbus) != 0)
+        guard_install_error = errno;
+}
+
+int mmf__guard_install(void)
+{
+    pthread_once(&guard_once, install_once);
+    return guard_install_error == 0 ? 0 : MMF_EIO;
+}
+
+void mmf__guard_recovered(void)
+{
+    /* The jump skipped the handler's return, which would have unblocked
+     * SIGBUS; do it here, on the (rare) fault path only. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGBUS);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}

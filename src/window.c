@@ -1,0 +1,99 @@
+/*
+ * window.c - which part of the map is mapped.
+ *
+ * A whole map has one mapping of the entire range; a windowed map has at
+ * most one mapping of `window_size` bytes that moves to where the caller
+ * works.  Every access goes through mmf__span(), so the rest of the library
+ * does not care which kind it has: it asks for a span, gets a pointer and how
+ * many bytes it may use from there, and loops.
+ */
+#include "internal.h"
+
+static uint64_t align_down(uint64_t v, uint64_t a)
+{
+    return v - v % a;
+}
+
+/* Map the file bytes behind map range [start, start+len): the mapping begins
+ * at the granularity boundary at or below offset+start, a detail the caller
+ * never sees. */
+static int map_range(mmf_map *m, uint64_t start, uint64_t len)
+{
+    uint64_t gran = mmf__os_granularity();
+    uint64_t file_start = m->offset + start; /* checked at open/resize */
+    uint64_t aligned = m->kind == MMF__KIND_ANON ? 0 : align_down(file_start, gran);
+    uint64_t lead = file_start - aligned;
+    uint64_t total;
+    size_t total_sz;
+    if (mmf__add_u64(lead, len, &total) || mmf__to_size(total, &total_sz))
+        return mmf__fail(m, MMF_ENOMEM,
+                         "a mapping of %llu bytes does not fit in the "
+                         "address space of this process",
+                         (unsigned long long)len);
+    mmf__mapping mp;
+    int populate = (m->flags & MMF_POPULATE) != 0;
+    int rc = mmf__os_map(m, m->fd, aligned, total_sz, populate, &mp);
+    if (rc != 0)
+        return rc;
+    m->mapping = mp;
+    m->data = mp.base + lead;
+    m->win_start = start;
+    m->win_len = len;
+    return 0;
+}
+
+void mmf__mapping_release(mmf_map *m)
+{
+    mmf__os_unmap(&m->mapping);
+    m->data = NULL;
+    m->win_start = 0;
+    m->win_len = 0;
+}
+
+int mmf__mapping_create(mmf_map *m)
+{
+    if (m->windowed || m->length == 0)
+        return 0;
+    return map_range(m, 0, m->length);
+}
+
+int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
+              char **ptr, uint64_t *avail)
+{
+    if (MMF__LIKELY(off >= m->win_start && m->data != NULL)) {
+        uint64_t rel = off - m->win_start;
+        if (rel < m->win_len && m->win_len - rel >= need) {
+            uint64_t have = m->win_len - rel;
+            *ptr = m->data + rel;
+            *avail = have < want ? have : want;
+            return 0;
+        }
+    }
+    if (!m->windowed)
+        return mmf__fail(m, MMF_ERANGE,
+                         "offset %llu + %llu is outside the map (%llu bytes)",
+                         (unsigned long long)off, (unsigned long long)need,
+                         (unsigned long long)m->length);
+    /* Move the window: it starts at the granularity boundary at or below
+     * `off` and is window_size long, or longer when one request needs more
+     * (a needle larger than a window), clipped to the end of the map. */
+    uint64_t gran = mmf__os_granularity();
+    uint64_t start = off - (m->offset + off) % gran;
+    if (start > off) /* the boundary lies before map byte 0 */
+        start = 0;
+    uint64_t len = m->window_size;
+    uint64_t needed_end = off + need; /* need <= length - off: no wrap */
+    if (needed_end - start > len)
+        len = needed_end - start;
+    if (len > m->length - start)
+        len = m->length - start;
+    mmf__mapping_release(m);
+    int rc = map_range(m, start, len);
+    if (rc != 0)
+        return rc;
+    uint64_t rel = off - start;
+    uint64_t have = m->win_len - rel;
+    *ptr = m->data + rel;
+    *avail = have < want ? have : want;
+    return 0;
+}
