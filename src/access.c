@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 /* Unlink the guard and turn the fault into an error naming the offset. */
@@ -17,11 +18,17 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base,
                        size_t n, uint64_t map_off)
 {
     mmf__guard_recovered();
+    /* Name the first byte of the lost page (a copy may touch the bytes of
+     * a page in any order), or the start of the range if that is later. */
     uint64_t at = map_off;
     const char *addr = (const char *)g->fault_addr;
     const char *lo = base;
-    if (addr != NULL && addr >= lo && (size_t)(addr - lo) < n)
-        at = map_off + (uint64_t)(addr - lo);
+    if (addr != NULL && addr >= lo && (size_t)(addr - lo) < n) {
+        size_t page = mmf__os_page_size();
+        const char *page_start = addr - (uintptr_t)addr % page;
+        if (page_start > lo)
+            at = map_off + (uint64_t)(page_start - lo);
+    }
     return mmf__fail(m, MMF_EFAULT,
                      "the mapped file shrank or could not be read or written "
                      "at offset %llu",
@@ -31,6 +38,9 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base,
 /* The guard protocol as a macro so that each primitive keeps its own frame
  * (a jump point must live in a frame that is still active when the handler
  * jumps to it). */
+/* The signal fences keep the compiler from moving the access across the
+ * linking and unlinking of the guard (or from dropping the link as a dead
+ * store): the handler must see the guard exactly while the body runs. */
 #define GUARDED(m, base, n, map_off, body)                                     \
     do {                                                                       \
         mmf__guard g_;                                                         \
@@ -39,7 +49,9 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base,
         if (MMF__SETJMP(g_.env) != 0)                                          \
             return fault_error((m), &g_, (base), (n), (map_off));              \
         mmf__guard_current = &g_;                                              \
+        atomic_signal_fence(memory_order_seq_cst);                             \
         body;                                                                  \
+        atomic_signal_fence(memory_order_seq_cst);                             \
         mmf__guard_current = g_.prev;                                          \
     } while (0)
 

@@ -574,21 +574,32 @@ int mmf_residency(mmf_map *m, uint64_t offset, uint64_t length,
     if (rc != 0)
         return rc;
     uint64_t page = mmf__os_page_size();
+    uint64_t gran = mmf__os_granularity();
     uint64_t resident = 0, total = 0;
     uint64_t cur = offset, end = offset + length;
     while (cur < end) {
+        /* Pieces end on page boundaries (but the last), so no page is
+         * counted twice, and each fits in one window. */
+        uint64_t piece = end - cur;
+        if (m->windowed) {
+            uint64_t room = m->window_size - (m->offset + cur) % gran;
+            if (piece > room)
+                piece = room;
+        }
+        if (cur + piece < end)
+            piece -= (m->offset + cur + piece) % page;
         char *p, *addr;
         uint64_t avail, r;
         size_t alen;
-        rc = mmf__span(m, cur, 1, end - cur, &p, &avail);
+        rc = mmf__span(m, cur, piece, piece, &p, &avail);
         if (rc != 0)
             return rc;
-        page_span(m, cur, avail, &addr, &alen);
+        page_span(m, cur, piece, &addr, &alen);
         if ((rc = mmf__os_residency(m, addr, alen, &r)) != 0)
             return rc;
         resident += r;
         total += (alen + page - 1) / page;
-        cur += avail;
+        cur += piece;
     }
     *resident_pages = resident;
     *total_pages = total;

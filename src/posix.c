@@ -408,8 +408,6 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
 _Thread_local mmf__guard *mmf__guard_current;
 
 static struct sigaction previous_sigbus;
-static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-static int guard_install_error;
 
 static void chain_to_previous(int sig, siginfo_t *si, void *uc)
 {
@@ -442,8 +440,20 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
     chain_to_previous(sig, si, uc);
 }
 
-static void install_once(void)
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static int guard_installed;
+
+int mmf__guard_install(void)
 {
+    /* Checked at every open, not once: a host (a test framework, a
+     * runtime) may install its own SIGBUS handler after ours and so switch
+     * the guard off.  Then ours goes back on top, chaining to theirs. */
+    struct sigaction cur;
+    if (guard_installed && sigaction(SIGBUS, NULL, &cur) == 0 &&
+        (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus)
+        return 0;
+    int rc = 0;
+    pthread_mutex_lock(&guard_lock);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigbus;
@@ -451,14 +461,17 @@ static void install_once(void)
     /* SA_ONSTACK: a host that runs its handlers on an alternate stack (stack
      * overflow detection) keeps doing so. */
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    if (sigaction(SIGBUS, &sa, &previous_sigbus) != 0)
-        guard_install_error = errno;
-}
-
-int mmf__guard_install(void)
-{
-    pthread_once(&guard_once, install_once);
-    return guard_install_error == 0 ? 0 : MMF_EIO;
+    if (sigaction(SIGBUS, NULL, &cur) != 0)
+        rc = MMF_EIO;
+    else if (!((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus)) {
+        previous_sigbus = cur;
+        if (sigaction(SIGBUS, &sa, NULL) != 0)
+            rc = MMF_EIO;
+    }
+    if (rc == 0)
+        guard_installed = 1;
+    pthread_mutex_unlock(&guard_lock);
+    return rc;
 }
 
 void mmf__guard_recovered(void)

@@ -1,0 +1,263 @@
+/* test_window.c - a windowed map answers every call as a whole map does.
+ * Two copies of one file are opened, one whole, one through small windows,
+ * and the same random operations run on both; results and final files must
+ * be identical.  Also: the automatic fallback under an address-space limit.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifndef _WIN32
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
+
+#include "helpers.h"
+#include "mmapfile.h"
+
+#define FILE_SIZE (300 * 1000 + 123)
+
+static uint32_t rng = 12345;
+static uint32_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+static mmf_map *open_map(const char *path, int windowed, uint64_t offset)
+{
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    o.offset = offset;
+    if (windowed) {
+        o.flags = MMF_WINDOWED;
+        o.window_size = 3 * mmf_granularity();
+    }
+    if (mmf_open_path(m, path, &o) != 0)
+        fail_msg("%s", mmf_errmsg(m));
+    assert_int_equal(mmf_is_windowed(m), windowed);
+    return m;
+}
+
+static void random_operations_agree_with_whole_map(void **state)
+{
+    (void)state;
+    char *data = malloc(FILE_SIZE);
+    /* Small alphabet so that searches hit often, across window edges. */
+    for (size_t i = 0; i < FILE_SIZE; i++)
+        data[i] = "xyz\n"[next_rand() % 4];
+    const char *pw = th_path("whole.bin"), *pv = th_path("windowed.bin");
+    th_write_file(pw, data, FILE_SIZE);
+    th_write_file(pv, data, FILE_SIZE);
+    uint64_t offset = 777;
+    mmf_map *w = open_map(pw, 0, offset), *v = open_map(pv, 1, offset);
+    char *a = malloc(70000), *b = malloc(70000);
+    for (int i = 0; i < 3000; i++) {
+        uint64_t len = mmf_length(w);
+        assert_int_equal(mmf_length(v), len);
+        uint64_t off = next_rand() % (len + 2);
+        size_t n = next_rand() % 40000;
+        int op = (int)(next_rand() % 11);
+        int rw, rv;
+        uint64_t xw, xv;
+        switch (op) {
+        case 0: {
+            uint8_t cw = 0, cv = 0;
+            rw = mmf_get_byte(w, off, &cw);
+            rv = mmf_get_byte(v, off, &cv);
+            assert_int_equal(cw, cv);
+            break;
+        }
+        case 1:
+            rw = mmf_copy_out(w, off, a, n);
+            rv = mmf_copy_out(v, off, b, n);
+            if (rw == 0)
+                assert_memory_equal(a, b, n);
+            break;
+        case 2:
+            th_fill(a, n, (uint32_t)i);
+            rw = mmf_copy_in(w, off, a, n);
+            rv = mmf_copy_in(v, off, a, n);
+            break;
+        case 3:
+        case 4:
+        case 5: {
+            size_t nlen = 1 + next_rand() % 6;
+            char needle[8];
+            for (size_t k = 0; k < nlen; k++)
+                needle[k] = "xyz\n"[next_rand() % 4];
+            uint64_t end = off + next_rand() % 100000;
+            if (op == 3) {
+                rw = mmf_find(w, needle, nlen, off, end, &xw);
+                rv = mmf_find(v, needle, nlen, off, end, &xv);
+            } else if (op == 4) {
+                rw = mmf_rfind(w, needle, nlen, off, end, &xw);
+                rv = mmf_rfind(v, needle, nlen, off, end, &xv);
+            } else {
+                rw = mmf_count(w, needle, nlen, off, end, &xw);
+                rv = mmf_count(v, needle, nlen, off, end, &xv);
+            }
+            assert_int_equal(xw, xv);
+            break;
+        }
+        case 6: {
+            uint64_t src = next_rand() % (len + 1);
+            rw = mmf_move(w, off, src, n);
+            rv = mmf_move(v, off, src, n);
+            break;
+        }
+        case 7: {
+            size_t gw = 0, gv = 0;
+            rw = mmf_seek(w, (int64_t)off, MMF_SEEK_SET, NULL);
+            rv = mmf_seek(v, (int64_t)off, MMF_SEEK_SET, NULL);
+            assert_int_equal(rw, rv);
+            if (rw == 0) {
+                rw = mmf_readline(w, a, n, &gw);
+                rv = mmf_readline(v, b, n, &gv);
+                assert_int_equal(gw, gv);
+                assert_memory_equal(a, b, gw);
+                rw = mmf_read(w, a, n, &gw);
+                rv = mmf_read(v, b, n, &gv);
+                assert_int_equal(gw, gv);
+                assert_memory_equal(a, b, gw);
+            }
+            break;
+        }
+        case 8:
+            if (next_rand() % 8 == 0) {
+                uint64_t nl = FILE_SIZE / 2 + next_rand() % FILE_SIZE;
+                rw = mmf_resize(w, nl);
+                rv = mmf_resize(v, nl);
+            } else {
+                rw = mmf_flush(w, off, n, MMF_FLUSH_ASYNC);
+                rv = mmf_flush(v, off, n, MMF_FLUSH_ASYNC);
+            }
+            break;
+        case 9: {
+            void *pa, *pb;
+            size_t vn = n % 5000;
+            rw = mmf_view(w, off, vn, &pa);
+            rv = mmf_view(v, off, vn, &pb);
+            if (rw == 0 && rv == 0)
+                assert_memory_equal(pa, pb, vn);
+            break;
+        }
+        default:
+            rw = mmf_write(w, "ab\n", 3);
+            rv = mmf_write(v, "ab\n", 3);
+            assert_int_equal(mmf_tell(w), mmf_tell(v));
+            break;
+        }
+        if (rw != rv)
+            fail_msg("op %d at %llu n %zu: whole %d (%s) windowed %d (%s)", op,
+                     (unsigned long long)off, n, rw, mmf_errmsg(w), rv,
+                     mmf_errmsg(v));
+    }
+    assert_int_equal(mmf_flush(v, 0, 0, MMF_FLUSH_DURABLE), 0);
+    mmf_free(w);
+    mmf_free(v);
+    long long sw = th_file_size(pw), sv = th_file_size(pv);
+    assert_int_equal(sw, sv);
+    char *fw = malloc((size_t)sw), *fv = malloc((size_t)sv);
+    th_read_file(pw, fw, (size_t)sw);
+    th_read_file(pv, fv, (size_t)sv);
+    assert_memory_equal(fw, fv, (size_t)sw);
+    free(fw);
+    free(fv);
+    free(a);
+    free(b);
+    free(data);
+}
+
+static void windowed_map_has_no_pointer_and_view_limit(void **state)
+{
+    (void)state;
+    const char *p = th_path("noptr.bin");
+    char data[100000];
+    th_fill(data, sizeof data, 9);
+    th_write_file(p, data, sizeof data);
+    mmf_map *v = open_map(p, 1, 0);
+    void *ptr;
+    assert_int_equal(mmf_pointer(v, &ptr, NULL), MMF_ENOTSUP);
+    assert_non_null(strstr(mmf_errmsg(v), "mmf_view"));
+    size_t window = 3 * mmf_granularity();
+    assert_int_equal(mmf_view(v, 1, window + 1, &ptr), MMF_ENOTSUP);
+    assert_int_equal(mmf_view(v, 4095, window, &ptr), 0); /* straddles */
+    assert_memory_equal(ptr, data + 4095, window);
+    uint64_t resident, total;
+    assert_int_equal(mmf_residency(v, 0, 0, &resident, &total), 0);
+    assert_int_equal(total, (sizeof data + 4095) / 4096);
+    mmf_free(v);
+}
+
+#ifndef _WIN32
+/* Under an address-space limit a whole mapping of a large file fails and
+ * MMF_WINDOW_FALLBACK serves it through windows. */
+static void fallback_to_windows_when_address_space_is_short(void **state)
+{
+    (void)state;
+    if (sizeof(void *) < 8)
+        skip(); /* the 32-bit run proves this with a real 4 GiB space */
+    const char *p = th_path("sparse-1.5g.bin");
+    uint64_t size = (uint64_t)3 << 29;
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    fseeko(f, (off_t)(size - 9), SEEK_SET);
+    fwrite("needle-3g", 1, 9, f);
+    fseeko(f, (off_t)((uint64_t)1 << 30) - 3, SEEK_SET);
+    fwrite("across", 1, 6, f);
+    fclose(f);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit rl = {(rlim_t)1 << 29, (rlim_t)1 << 29};
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(10);
+        mmf_map *m = NULL;
+        mmf_options o = MMF_OPTIONS_INIT;
+        if (mmf_new(&m) != 0)
+            _exit(11);
+        if (mmf_open_path(m, p, &o) != MMF_ENOMEM)
+            _exit(12); /* a whole mapping cannot be had */
+        o.flags = MMF_WINDOW_FALLBACK;
+        if (mmf_open_path(m, p, &o) != 0 || !mmf_is_windowed(m))
+            _exit(13);
+        uint64_t pos;
+        if (mmf_rfind(m, "needle-3g", 9, 0, MMF_END, &pos) != 0 ||
+            pos != size - 9)
+            _exit(14);
+        if (mmf_find(m, "across", 6, 0, MMF_END, &pos) != 0 ||
+            pos != ((uint64_t)1 << 30) - 3)
+            _exit(15);
+        if (mmf_rfind(m, "across", 6, 0, MMF_END, &pos) != 0 ||
+            pos != ((uint64_t)1 << 30) - 3)
+            _exit(16);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    remove(p);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(random_operations_agree_with_whole_map),
+        cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit),
+#ifndef _WIN32
+        cmocka_unit_test(fallback_to_windows_when_address_space_is_short),
+#endif
+    };
+    return cmocka_run_group_tests_name("window", tests, NULL, NULL);
+}
