@@ -8,7 +8,7 @@ JOBS       ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMF_WERROR=ON
 NEED       = scripts/need-packages.sh
 
-.PHONY: all deps check check-unit check-asan check-cli check-python \
+.PHONY: all deps check check-unit check-asan check-cli check-python check-bigfile \
         check-windows windows-check check-i686 i686 check-fuzz check-reliability \
         check-valgrind demo bench fuzz install clean
 
@@ -25,7 +25,7 @@ deps:
 
 # Everything CI runs.  Each step prints its own summary.
 check: deps all check-unit check-asan check-cli check-python check-reliability \
-       check-windows check-i686 check-fuzz check-valgrind
+       check-bigfile check-windows check-i686 check-fuzz check-valgrind
 	@echo "make check: all steps passed"
 
 check-unit: all
@@ -52,6 +52,11 @@ check-python: all
 check-reliability: all
 	@if [ -x tests/reliability/run.sh ]; then tests/reliability/run.sh $(BUILD); \
 	 else echo "check-reliability: tests/reliability/run.sh missing"; exit 1; fi
+
+# Files larger than the address space: 6 GiB under `ulimit -v`.
+check-bigfile: all
+	@if [ -x tests/bigfile/run.sh ]; then tests/bigfile/run.sh $(BUILD); \
+	 else echo "check-bigfile: tests/bigfile/run.sh missing"; exit 1; fi
 
 windows-check check-windows:
 	@if [ -x tests/windows/run.sh ]; then tests/windows/run.sh; \
