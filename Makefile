@@ -8,7 +8,7 @@ JOBS       ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMF_WERROR=ON
 NEED       = scripts/need-packages.sh
 
-.PHONY: all deps check check-unit check-asan check-cli check-python check-bigfile \
+.PHONY: all deps check check-unit check-asan check-cli check-python check-bigfile check-install \
         check-windows windows-check check-i686 i686 check-fuzz check-reliability \
         check-valgrind demo bench fuzz install clean
 
@@ -24,12 +24,17 @@ deps:
 	@$(NEED) cmake libcmocka-dev pkg-config clang libclang-rt-14-dev valgrind
 
 # Everything CI runs.  Each step prints its own summary.
-check: deps all check-unit check-asan check-cli check-python check-reliability \
+check: deps all check-unit check-install check-asan check-cli check-python check-reliability \
        check-bigfile check-windows check-i686 check-fuzz check-valgrind
 	@echo "make check: all steps passed"
 
 check-unit: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Install into a temporary prefix; build the README example with
+# pkg-config and with find_package(mmapfile).
+check-install: all
+	tests/install/run.sh $(BUILD)
 
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-asan:
