@@ -58,14 +58,14 @@ typedef struct cli_opt {
 typedef struct cli_scan {
     int argc;
     char **argv;
-    int next;          /* next argv index to look at */
-    int noperands;     /* operands are compacted into argv[1..noperands] */
-    int done;          /* "--" seen: everything else is an operand */
+    int next;      /* next argv index to look at */
+    int noperands; /* operands are compacted into argv[1..noperands] */
+    int done;      /* "--" seen: everything else is an operand */
     const char *short_pending; /* rest of a "-abc" cluster */
-    const char *cmd;   /* command name for messages */
+    const char *cmd;           /* command name for messages */
 } cli_scan;
 
-#define CLI_OPT_END 0   /* no more options; operands are in place */
+#define CLI_OPT_END 0    /* no more options; operands are in place */
 #define CLI_OPT_ERROR -1 /* bad option, message already printed */
 
 void cli_scan_init(cli_scan *s, int argc, char **argv);

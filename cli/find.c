@@ -23,21 +23,20 @@ static const cli_opt find_opts[] = {
 
 static void find_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mmf find [-c] PATTERN FILE...\n"
-            "Print FILE:OFFSET for every non-overlapping occurrence of the "
-            "literal bytes\nPATTERN, in offset order (the offsets of grep "
-            "-boaF).\n"
-            "  -c, --count  print FILE:COUNT instead\n"
-            "PATTERN escapes: \\xHH \\n \\t \\r \\0 \\\\.  Start a PATTERN "
-            "that begins with '-'\nafter '--'.  Exit status: 0 found, 1 "
-            "none, 2 error.\n");
+    fprintf(f, "usage: mmf find [-c] PATTERN FILE...\n"
+               "Print FILE:OFFSET for every non-overlapping occurrence of the "
+               "literal bytes\nPATTERN, in offset order (the offsets of grep "
+               "-boaF).\n"
+               "  -c, --count  print FILE:COUNT instead\n"
+               "PATTERN escapes: \\xHH \\n \\t \\r \\0 \\\\.  Start a PATTERN "
+               "that begins with '-'\nafter '--'.  Exit status: 0 found, 1 "
+               "none, 2 error.\n");
 }
 
 /* Search one file.  *found is set when there was at least one match.
  * Returns 0 or -1 (error printed). */
-static int find_in_file(const char *path, const unsigned char *pat,
-                        size_t plen, int count_only, int *found)
+static int find_in_file(const char *path, const unsigned char *pat, size_t plen,
+                        int count_only, int *found)
 {
     mmf_map *m;
     uint64_t pos = 0, hit, n = 0;

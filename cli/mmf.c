@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 
     env.argv0 = argc > 0 ? argv[0] : "mmf";
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "mmf: no command given (try 'mmf --help')\n");
         return CLI_EXIT_ERROR;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -120,8 +120,7 @@ static int scan_long(cli_scan *s, const cli_opt *opts, const char *arg,
             return CLI_OPT_ERROR;
         return o->key;
     }
-    cli_error(s->cmd, "unknown option '%s' (try 'mmf %s --help')", arg,
-              s->cmd);
+    cli_error(s->cmd, "unknown option '%s' (try 'mmf %s --help')", arg, s->cmd);
     return CLI_OPT_ERROR;
 }
 
@@ -228,8 +227,8 @@ static int number_prefix(const char *cmd, const char *what, const char *text,
     }
     rc = parse_digits(&p, base, out);
     if (rc == -2) {
-        cli_error(cmd, "bad %s '%s': too large (the limit is %llu)", what,
-                  text, (unsigned long long)UINT64_MAX);
+        cli_error(cmd, "bad %s '%s': too large (the limit is %llu)", what, text,
+                  (unsigned long long)UINT64_MAX);
         return -1;
     }
     if (rc != 0) {
@@ -267,8 +266,8 @@ int cli_parse_size(const char *cmd, const char *what, const char *text,
     if (*end != '\0') {
         const char *hit = strchr(suffixes, end[0] | 0x20);
         if (hit == NULL || end[0] == '\0') {
-            cli_error(cmd, "bad %s '%s': use a number with K, M, G or T",
-                      what, text);
+            cli_error(cmd, "bad %s '%s': use a number with K, M, G or T", what,
+                      text);
             return -1;
         }
         shift = 10u * (unsigned)(hit - suffixes + 1);
@@ -279,8 +278,8 @@ int cli_parse_size(const char *cmd, const char *what, const char *text,
         else if ((s[0] | 0x20) == 'b')
             s += 1;
         if (*s != '\0') {
-            cli_error(cmd, "bad %s '%s': use a number with K, M, G or T",
-                      what, text);
+            cli_error(cmd, "bad %s '%s': use a number with K, M, G or T", what,
+                      text);
             return -1;
         }
     }
@@ -314,11 +313,26 @@ int cli_unescape(const char *cmd, const char *text, unsigned char **out,
             continue;
         }
         switch (p[1]) {
-        case 'n': buf[n++] = '\n'; p += 2; continue;
-        case 't': buf[n++] = '\t'; p += 2; continue;
-        case 'r': buf[n++] = '\r'; p += 2; continue;
-        case '0': buf[n++] = '\0'; p += 2; continue;
-        case '\\': buf[n++] = '\\'; p += 2; continue;
+        case 'n':
+            buf[n++] = '\n';
+            p += 2;
+            continue;
+        case 't':
+            buf[n++] = '\t';
+            p += 2;
+            continue;
+        case 'r':
+            buf[n++] = '\r';
+            p += 2;
+            continue;
+        case '0':
+            buf[n++] = '\0';
+            p += 2;
+            continue;
+        case '\\':
+            buf[n++] = '\\';
+            p += 2;
+            continue;
         case 'x':
             hi = digit_value((unsigned char)p[2]);
             lo = hi >= 0 ? digit_value((unsigned char)p[3]) : -1;
@@ -331,12 +345,16 @@ int cli_unescape(const char *cmd, const char *text, unsigned char **out,
                       text);
             break;
         case '\0':
-            cli_error(cmd, "bad escape in '%s': trailing backslash (write "
-                           "\\\\ for a backslash)", text);
+            cli_error(cmd,
+                      "bad escape in '%s': trailing backslash (write "
+                      "\\\\ for a backslash)",
+                      text);
             break;
         default:
-            cli_error(cmd, "bad escape '\\%c' in '%s' (known: \\xHH \\n \\t "
-                           "\\r \\0 \\\\)", p[1], text);
+            cli_error(cmd,
+                      "bad escape '\\%c' in '%s' (known: \\xHH \\n \\t "
+                      "\\r \\0 \\\\)",
+                      p[1], text);
             break;
         }
         free(buf);
@@ -368,6 +386,17 @@ const char *cli_map_error(const mmf_map *m, int code)
     return msg[0] != '\0' ? msg : mmf_strerror(code);
 }
 
+/* The library's open messages may already start with "PATH: "; the tool
+ * names the file itself, so drop the repeat. */
+static const char *without_path(const char *msg, const char *path)
+{
+    size_t len = strlen(path);
+
+    if (strncmp(msg, path, len) == 0 && msg[len] == ':' && msg[len + 1] == ' ')
+        return msg + len + 2;
+    return msg;
+}
+
 int cli_open(const char *path, int access, int flags, int quiet_empty,
              mmf_map **out)
 {
@@ -386,7 +415,7 @@ int cli_open(const char *path, int access, int flags, int quiet_empty,
     rc = mmf_open_path(m, path, &opts);
     if (rc != 0) {
         if (!(quiet_empty && rc == MMF_EEMPTY))
-            cli_error(path, "%s", cli_map_error(m, rc));
+            cli_error(path, "%s", without_path(cli_map_error(m, rc), path));
         mmf_free(m);
         return rc;
     }

@@ -209,7 +209,10 @@ MMF_EXTERN int mmf_close(mmf_map *m);
 MMF_EXTERN int mmf_is_open(const mmf_map *m);
 
 /* The message of the last failed call on this object, with its context
- * ("offset 4096 + length 10 is past the end of the map (4100 bytes)").
+ * ("copy_out: offset 4096 + length 10 is past the end of the map (4100
+ * bytes)").  Messages of mmf_open_path/mmf_open_shm failures that concern
+ * the file begin with "PATH: " (the path or name as given), those of
+ * mmf_open_fd with "descriptor N: ".
  * Never NULL; "" when nothing failed yet. Valid until the next call. */
 MMF_EXTERN const char *mmf_errmsg(const mmf_map *m);
 

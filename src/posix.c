@@ -112,11 +112,26 @@ int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
     do
         f = open(path, oflags, 0666);
     while (f < 0 && errno == EINTR);
-    if (f < 0)
-        return os_fail(m, errno, "open", path);
+    if (f < 0) {
+        /* open() of a socket, or of a tty with no device behind it, fails
+         * with ENXIO, which names neither: say what the path is. */
+        int err = errno;
+        struct stat st;
+        if (err == ENXIO && stat(path, &st) == 0) {
+            if (S_ISSOCK(st.st_mode))
+                return mmf__fail(m, MMF_ESOCKET, "%s: is a socket, which "
+                                 "cannot be mapped", path);
+            if (S_ISCHR(st.st_mode))
+                return mmf__fail(m, MMF_EDEVICE, "%s: is a character "
+                                 "device, which cannot be mapped", path);
+        }
+        if (err == EISDIR)
+            return mmf__fail(m, MMF_EISDIR, "%s: is a directory", path);
+        return os_fail(m, err, "open", path);
+    }
+    /* O_NONBLOCK stays set: it means nothing for the regular files and
+     * block devices that check_kind lets through. */
     int rc = check_kind(m, f, path);
-    if (rc == 0 && fcntl(f, F_SETFL, oflags & ~(O_NONBLOCK | O_CREAT)) != 0)
-        rc = os_fail(m, errno, "fcntl", path);
     if (rc != 0) {
         close(f);
         return rc;
@@ -203,8 +218,15 @@ int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
         int err = posix_fallocate(fd, (off_t)old, (off_t)(size - old));
         if (err == 0)
             return 0;
-        if (err == ENOSPC || err == EFBIG)
+        if (err == ENOSPC || err == EFBIG) {
+            /* A failed fallocate may leave the file partly extended (ext4
+             * raises the size extent by extent): a resize that failed must
+             * not have grown the file, so cut it back. */
+            if (ftruncate(fd, (off_t)old) != 0) {
+                /* fallocate's error is the one worth reporting */
+            }
             return os_fail(m, err, "posix_fallocate", NULL);
+        }
         /* EOPNOTSUPP/EINVAL: the file system cannot reserve; fall back to
          * ftruncate and a sparse tail. */
     }
@@ -221,8 +243,10 @@ int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
 {
     if (fd < 0)
         return 0;
-    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
-        return os_fail(m, errno, "fsync", NULL);
+    /* fdatasync: the data and what is needed to read it back (the size),
+     * without waiting for the timestamps as fsync would. */
+    if (fdatasync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        return os_fail(m, errno, "fdatasync", NULL);
     return 0;
 }
 
