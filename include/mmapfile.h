@@ -216,6 +216,12 @@ MMF_EXTERN int mmf_is_open(const mmf_map *m);
  * Never NULL; "" when nothing failed yet. Valid until the next call. */
 MMF_EXTERN const char *mmf_errmsg(const mmf_map *m);
 
+/* The operating system's error number behind the last failure on this
+ * object (errno on POSIX, GetLastError() on Windows), or 0 when the last
+ * failure was the library's own check.  Lets a binding raise the precise
+ * exception (FileNotFoundError, PermissionError, ...). */
+MMF_EXTERN int mmf_os_error(const mmf_map *m);
+
 /* ---------------------------------------------------------------------------
  * Facts about the map.
  */

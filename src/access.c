@@ -75,6 +75,30 @@ int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
     return 0;
 }
 
+#ifdef MMF__HAVE_PROBES
+static int byte_fault(mmf_map *m, uint64_t map_off)
+{
+    return mmf__fail(m, MMF_EFAULT,
+                     "the mapped file shrank or could not be read or written "
+                     "at offset %llu",
+                     (unsigned long long)map_off);
+}
+
+int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
+                     uint64_t map_off)
+{
+    if (MMF__LIKELY(mmf__probe_load_byte(src, out) == 0))
+        return 0;
+    return byte_fault(m, map_off);
+}
+
+int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off)
+{
+    if (MMF__LIKELY(mmf__probe_store_byte(dst, value) == 0))
+        return 0;
+    return byte_fault(m, map_off);
+}
+#else
 int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                      uint64_t map_off)
 {
@@ -87,6 +111,7 @@ int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off)
     GUARDED(m, dst, 1, map_off, *(volatile uint8_t *)dst = value);
     return 0;
 }
+#endif
 
 int mmf__guarded_search(mmf_map *m, const char *hay, size_t hlen,
                         const void *needle, size_t nlen, int reverse,
@@ -207,6 +232,11 @@ int mmf_set_byte(mmf_map *m, uint64_t offset, uint8_t value)
 
 int mmf_copy_out(mmf_map *m, uint64_t offset, void *dst, size_t n)
 {
+    /* Fast path: a range inside the current mapping (every range of an
+     * open whole map) needs no other check. */
+    char *in = mmf__in_window(m, offset, n);
+    if (MMF__LIKELY(in != NULL && dst != NULL && n > 0))
+        return mmf__guarded_copy(m, dst, in, n, offset);
     int rc = mmf__check_open(m);
     if (rc == 0)
         rc = mmf__check_range(m, "copy_out", offset, n, m->length);
@@ -309,20 +339,21 @@ static void clamp_range(const mmf_map *m, uint64_t *start, uint64_t *end)
         *start = *end + 1; /* empty, and distinguishable: nothing found */
 }
 
-static int search_args(mmf_map *m, const void *needle, size_t nlen)
+static int search_args(mmf_map *m, const char *op, const void *needle,
+                       size_t nlen)
 {
     int rc = mmf__check_open(m);
     if (rc != 0)
         return rc;
     if (needle == NULL && nlen > 0)
-        return mmf__fail(m, MMF_EINVAL, "find: needle is NULL");
+        return mmf__fail(m, MMF_EINVAL, "%s: needle is NULL", op);
     return 0;
 }
 
 int mmf_find(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
              uint64_t end, uint64_t *pos)
 {
-    int rc = search_args(m, needle, nlen);
+    int rc = search_args(m, "find", needle, nlen);
     if (rc != 0)
         return rc;
     *pos = MMF_NOT_FOUND;
@@ -358,7 +389,7 @@ int mmf_find(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
 int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
               uint64_t end, uint64_t *pos)
 {
-    int rc = search_args(m, needle, nlen);
+    int rc = search_args(m, "rfind", needle, nlen);
     if (rc != 0)
         return rc;
     *pos = MMF_NOT_FOUND;
@@ -400,7 +431,7 @@ int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
 int mmf_count(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
               uint64_t end, uint64_t *count)
 {
-    int rc = search_args(m, needle, nlen);
+    int rc = search_args(m, "count", needle, nlen);
     if (rc != 0)
         return rc;
     *count = 0;

@@ -55,12 +55,18 @@ const char *mmf_err_name(int code)
 int mmf__fail(mmf_map *m, int code, const char *fmt, ...)
 {
     if (m != NULL) {
+        m->os_error = 0; /* a backend sets it after this call */
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(m->errmsg, sizeof m->errmsg, fmt, ap);
         va_end(ap);
     }
     return code;
+}
+
+int mmf_os_error(const mmf_map *m)
+{
+    return m != NULL ? m->os_error : 0;
 }
 
 const char *mmf_errmsg(const mmf_map *m)

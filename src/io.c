@@ -60,6 +60,8 @@ int mmf_read(mmf_map *m, void *buf, size_t n, size_t *nread)
     int rc = mmf__check_open(m);
     if (rc != 0)
         return rc;
+    if (buf == NULL && n > 0)
+        return mmf__fail(m, MMF_EINVAL, "read: buf is NULL");
     uint64_t left = m->length - m->pos;
     if ((uint64_t)n > left)
         n = (size_t)left;
@@ -144,6 +146,8 @@ int mmf_write(mmf_map *m, const void *buf, size_t n)
     int rc = mmf__check_open(m);
     if (rc == 0)
         rc = mmf__check_writable(m, "write");
+    if (rc == 0 && buf == NULL && n > 0) /* before MMF_GROW grows the file */
+        rc = mmf__fail(m, MMF_EINVAL, "write: buf is NULL");
     if (rc == 0)
         rc = room_for(m, n, "write");
     if (rc == 0)

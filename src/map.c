@@ -93,6 +93,19 @@ static int check_options(mmf_map *m, const mmf_options *o)
                          "file offset (2^63-1)",
                          (unsigned long long)o->offset,
                          (unsigned long long)o->length);
+    /* Checked here, before MMF_TRUNCATE or MMF_GROW change the file: a
+     * refused open must leave the file as it was. */
+    if (o->offset + o->length > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW,
+                         "open: offset %llu + length %llu overflows the "
+                         "largest file offset (2^63-1)",
+                         (unsigned long long)o->offset,
+                         (unsigned long long)o->length);
+    if (o->window_size > (uint64_t)SIZE_MAX / 2)
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: window_size %llu is larger than half the "
+                         "address space",
+                         (unsigned long long)o->window_size);
     return 0;
 }
 
@@ -375,8 +388,13 @@ int mmf_close(mmf_map *m)
 
 /* Give a whole map a mapping of new_len bytes, keeping the data: in place
  * or moved by the OS (mremap) where it can, else a new mapping.  Anonymous
- * memory has nothing behind it, so its bytes are copied over. */
-static int remap_whole(mmf_map *m, uint64_t new_len)
+ * memory has nothing behind it, so its bytes are copied over.  When the
+ * file shrinks (shrink_to not NULL) and the OS cannot remap, the file is
+ * cut between the unmap and the map, while none of it is mapped: Windows
+ * refuses to shrink a file under a view (ERROR_USER_MAPPED_FILE).
+ * *shrunk says whether that happened. */
+static int remap_whole(mmf_map *m, uint64_t new_len, const uint64_t *shrink_to,
+                       int *shrunk)
 {
     size_t lead = m->data != NULL ? (size_t)(m->data - m->mapping.base) : 0;
     size_t new_sz;
@@ -388,7 +406,12 @@ static int remap_whole(mmf_map *m, uint64_t new_len)
         mmf__mapping_release(m);
         return 0;
     }
-    if (m->mapping.base != NULL) {
+    /* Shared anonymous memory lives in an object of the size it was created
+     * with: mremap grows the mapping but not the object, and every new page
+     * would fault (cpython#138204).  Those maps grow by copying. */
+    int fixed_object = m->kind == MMF__KIND_ANON && !m->anon_private &&
+                       new_len > m->length;
+    if (m->mapping.base != NULL && !fixed_object) {
         int rc = mmf__os_remap(m, &m->mapping, lead + new_sz);
         if (rc == 0) {
             m->data = m->mapping.base + lead;
@@ -402,6 +425,14 @@ static int remap_whole(mmf_map *m, uint64_t new_len)
     if (m->kind != MMF__KIND_ANON || m->mapping.base == NULL) {
         mmf__mapping_release(m);
         uint64_t saved = m->length;
+        if (shrink_to != NULL) {
+            int rc = mmf__os_set_file_size(m, m->fd, *shrink_to, 0);
+            if (rc != 0) {
+                (void)mmf__mapping_create(m); /* back as it was */
+                return rc;
+            }
+            *shrunk = 1;
+        }
         m->length = new_len;
         int rc = mmf__mapping_create(m);
         if (rc != 0)
@@ -458,9 +489,12 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
     if (has_file && growing && new_end > old_size &&
         (rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
         return rc;
+    int shrunk = 0;
     if (m->windowed) {
         mmf__mapping_release(m);
-    } else if ((rc = remap_whole(m, new_length)) != 0) {
+    } else if ((rc = remap_whole(m, new_length,
+                                 has_file && !growing ? &new_end : NULL,
+                                 &shrunk)) != 0) {
         if (has_file && growing && new_end > old_size)
             (void)mmf__os_set_file_size(m, m->fd, old_size, 0);
         return rc;
@@ -468,7 +502,8 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
     m->length = new_length;
     if (m->pos > new_length)
         m->pos = new_length;
-    if (has_file && !growing && (rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0)
+    if (has_file && !growing && !shrunk &&
+        (rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0)
         return rc;
     return 0;
 }
@@ -485,6 +520,7 @@ static int page_span(mmf_map *m, uint64_t off, uint64_t len, char **addr,
     if (hi > m->win_start + m->win_len)
         hi = m->win_start + m->win_len;
     if (m->data == NULL || hi <= lo) {
+        *addr = NULL;
         *alen = 0;
         return 0;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #ifndef MAP_ANONYMOUS
@@ -58,8 +59,18 @@ static int os_fail(mmf_map *m, int err, const char *call, const char *what)
         code = MMF_EIO;
         break;
     }
-    return mmf__fail(m, code, "%s%s%s: %s (errno %d)", what ? what : "",
-                     what ? ": " : "", call, strerror(err), err);
+    /* The message holds 320 bytes: a long path must not push out the call
+     * and the reason, so only its tail (which names the file) is kept. */
+    const char *w = what ? what : "";
+    size_t wlen = strlen(w);
+    const char *cut = wlen > 160 ? "..." : "";
+    if (wlen > 160)
+        w += wlen - 160;
+    mmf__fail(m, code, "%s%s%s%s: %s (errno %d)", cut, w, what ? ": " : "",
+              call, strerror(err), err);
+    if (m != NULL)
+        m->os_error = err;
+    return code;
 }
 
 size_t mmf__os_page_size(void)
@@ -299,8 +310,19 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
 {
 #if defined(__linux__) && defined(MREMAP_MAYMOVE)
     void *p = mremap(mp->base, mp->len, new_len, MREMAP_MAYMOVE);
-    if (p == MAP_FAILED)
+    if (p == MAP_FAILED) {
+        /* mremap moves a single VMA: after an advice or a lock on part of
+         * the map the kernel has split it, and mremap says EFAULT.  The
+         * core then maps anew instead. */
+        if (errno == EFAULT)
+            return MMF_ENOTSUP;
+        /* A length past the address space is EINVAL here (mmap says
+         * ENOMEM): report it as what it is. */
+        if (errno == EINVAL && new_len > mp->len)
+            return mmf__fail(m, MMF_ENOMEM, "mremap: %zu bytes do not fit in "
+                             "the address space (errno %d)", new_len, EINVAL);
         return os_fail(m, errno, "mremap", NULL);
+    }
     mp->base = p;
     mp->len = new_len;
     return 0;
@@ -429,7 +451,85 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
  * guarded call; any other fault goes to whatever handler was there before
  * us, so a host program's (or Python's faulthandler's) handling is kept.
  */
-_Thread_local mmf__guard *mmf__guard_current;
+_Thread_local mmf__guard *mmf__guard_current MMF__TLS_ATTR;
+
+#ifdef MMF__HAVE_PROBES
+/* The probes (see internal.h).  Each faulting instruction carries a label
+ * the handler compares the program counter with; mmf__probe_fault is where
+ * it sends the program instead.  The faulting instruction comes before
+ * anything touches the stack, so the stub's `ret` returns to the caller. */
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl mmf__probe_load_byte\n"
+        ".hidden mmf__probe_load_byte\n"
+        ".type mmf__probe_load_byte, @function\n"
+        "mmf__probe_load_byte:\n"
+        "mmf__probe_load_pc:\n"
+        "    movzbl (%rdi), %eax\n"
+        "    movb %al, (%rsi)\n"
+        "    xorl %eax, %eax\n"
+        "    ret\n"
+        ".size mmf__probe_load_byte, .-mmf__probe_load_byte\n"
+        ".globl mmf__probe_store_byte\n"
+        ".hidden mmf__probe_store_byte\n"
+        ".type mmf__probe_store_byte, @function\n"
+        "mmf__probe_store_byte:\n"
+        "mmf__probe_store_pc:\n"
+        "    movb %sil, (%rdi)\n"
+        "    xorl %eax, %eax\n"
+        "    ret\n"
+        ".size mmf__probe_store_byte, .-mmf__probe_store_byte\n"
+        "mmf__probe_fault:\n"
+        "    movl $-1, %eax\n"
+        "    ret\n");
+#define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_RIP]
+#else /* __i386__, cdecl: arguments on the stack */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl mmf__probe_load_byte\n"
+        ".hidden mmf__probe_load_byte\n"
+        ".type mmf__probe_load_byte, @function\n"
+        "mmf__probe_load_byte:\n"
+        "    movl 4(%esp), %ecx\n"
+        "mmf__probe_load_pc:\n"
+        "    movzbl (%ecx), %eax\n"
+        "    movl 8(%esp), %edx\n"
+        "    movb %al, (%edx)\n"
+        "    xorl %eax, %eax\n"
+        "    ret\n"
+        ".size mmf__probe_load_byte, .-mmf__probe_load_byte\n"
+        ".globl mmf__probe_store_byte\n"
+        ".hidden mmf__probe_store_byte\n"
+        ".type mmf__probe_store_byte, @function\n"
+        "mmf__probe_store_byte:\n"
+        "    movl 4(%esp), %ecx\n"
+        "    movl 8(%esp), %eax\n"
+        "mmf__probe_store_pc:\n"
+        "    movb %al, (%ecx)\n"
+        "    xorl %eax, %eax\n"
+        "    ret\n"
+        ".size mmf__probe_store_byte, .-mmf__probe_store_byte\n"
+        "mmf__probe_fault:\n"
+        "    movl $-1, %eax\n"
+        "    ret\n");
+#define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_EIP]
+#endif
+extern const char mmf__probe_load_pc[] __attribute__((visibility("hidden")));
+extern const char mmf__probe_store_pc[] __attribute__((visibility("hidden")));
+extern const char mmf__probe_fault[] __attribute__((visibility("hidden")));
+
+/* 1 if the fault is a probe's: then the program resumes in the stub. */
+static int recover_probe(void *uc)
+{
+    uintptr_t pc = (uintptr_t)MMF__PC(uc);
+    if (pc != (uintptr_t)mmf__probe_load_pc &&
+        pc != (uintptr_t)mmf__probe_store_pc)
+        return 0;
+    MMF__PC(uc) = (greg_t)(uintptr_t)mmf__probe_fault;
+    return 1;
+}
+#endif
 
 static struct sigaction previous_sigbus;
 
@@ -455,6 +555,10 @@ static void chain_to_previous(int sig, siginfo_t *si, void *uc)
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
+#ifdef MMF__HAVE_PROBES
+    if (si != NULL && si->si_code > 0 && uc != NULL && recover_probe(uc))
+        return;
+#endif
     mmf__guard *g = mmf__guard_current;
     if (g != NULL && si != NULL && si->si_code > 0) {
         g->fault_addr = si->si_addr;

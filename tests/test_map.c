@@ -6,14 +6,21 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+
+#include "spawn.h" /* tests/windows/: the second process, where POSIX forks */
+#else
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#endif
 
 #include "helpers.h"
 #include "mmapfile.h"
@@ -187,12 +194,16 @@ static void bad_options_are_refused(void **state)
     mmf_free(m);
 }
 
+#ifndef _WIN32
 static void each_unmappable_kind_has_its_own_error(void **state)
 {
     (void)state;
     mmf_map *m = new_map();
     assert_int_equal(mmf_open_path(m, th_path("missing"), NULL), MMF_ENOENT);
     assert_non_null(strstr(mmf_errmsg(m), "missing"));
+    assert_int_not_equal(mmf_os_error(m), 0); /* ENOENT or ERROR_FILE_NOT_FOUND */
+    assert_int_equal(mmf_open_path(m, "", NULL), MMF_EINVAL);
+    assert_int_equal(mmf_os_error(m), 0); /* the library's own check */
     assert_int_equal(mmf_open_path(m, th_tmpdir(), NULL), MMF_EISDIR);
     const char *fifo = th_path("fifo");
     assert_int_equal(mkfifo(fifo, 0600), 0);
@@ -250,6 +261,7 @@ static void permission_denied_is_eacces(void **state)
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
 }
+#endif
 
 static void descriptor_default_follows_open_mode(void **state)
 {
@@ -455,6 +467,7 @@ static void flush_ranges_need_not_be_aligned(void **state)
     assert_memory_equal(buf + 4100, "BBBB", 4);
 }
 
+#ifndef _WIN32
 static void anonymous_shared_map_is_seen_by_parent_after_fork(void **state)
 {
     (void)state;
@@ -562,6 +575,282 @@ static void named_shared_memory_between_processes(void **state)
     assert_int_equal(mmf_open_shm(m, "", NULL), MMF_EINVAL);
     mmf_free(m);
 }
+#endif
+
+#ifdef _WIN32
+/* --- Windows counterparts of the POSIX-only tests above -----------------
+ * No fork, FIFOs, sockets or /dev here: a second process is this program
+ * run again (tests/windows/spawn.h), and the unmappable kinds are Windows'
+ * own (named and anonymous pipes, NUL, the console). */
+
+/* What the test program does when run again by tw_run_self():
+ *   write-file PATH OFFSET TEXT   map PATH for writing, copy TEXT in
+ *   write-shm NAME OFFSET TEXT    open the shared memory NAME, copy TEXT in */
+static int child_main(int argc, char **argv)
+{
+    mmf_map *c = NULL;
+    int rc;
+    if (argc != 5 || mmf_new(&c) != 0)
+        return 10;
+    if (strcmp(argv[1], "write-file") == 0) {
+        mmf_options o = MMF_OPTIONS_INIT;
+        o.access = MMF_ACCESS_WRITE;
+        rc = mmf_open_path(c, argv[2], &o);
+    } else if (strcmp(argv[1], "write-shm") == 0) {
+        rc = mmf_open_shm(c, argv[2], NULL); /* like an unrelated process */
+    } else {
+        return 11;
+    }
+    if (rc == 0)
+        rc = mmf_copy_in(c, strtoull(argv[3], NULL, 10), argv[4],
+                         strlen(argv[4]));
+    if (rc != 0)
+        fprintf(stderr, "child %s: %s\n", argv[1], mmf_errmsg(c));
+    mmf_free(c);
+    return rc == 0 ? 0 : 12;
+}
+
+static void each_unmappable_kind_has_its_own_error_windows(void **state)
+{
+    (void)state;
+    mmf_map *m = new_map();
+    assert_int_equal(mmf_open_path(m, th_path("missing"), NULL), MMF_ENOENT);
+    assert_non_null(strstr(mmf_errmsg(m), "missing"));
+    assert_int_not_equal(mmf_os_error(m), 0); /* ENOENT or ERROR_FILE_NOT_FOUND */
+    assert_int_equal(mmf_open_path(m, "", NULL), MMF_EINVAL);
+    assert_int_equal(mmf_os_error(m), 0); /* the library's own check */
+    assert_int_equal(mmf_open_path(m, th_tmpdir(), NULL), MMF_EISDIR);
+    /* A named pipe, by its path (a FIFO's counterpart). */
+    char pipe_name[64];
+    snprintf(pipe_name, sizeof pipe_name, "\\\\.\\pipe\\mmf-test-%lu",
+             (unsigned long)GetCurrentProcessId());
+    HANDLE server = CreateNamedPipeA(pipe_name, PIPE_ACCESS_DUPLEX,
+                                     PIPE_TYPE_BYTE, 1, 512, 512, 0, NULL);
+    assert_true(server != INVALID_HANDLE_VALUE);
+    assert_int_equal(mmf_open_path(m, pipe_name, NULL), MMF_EPIPE);
+    assert_non_null(strstr(mmf_errmsg(m), "pipe"));
+    CloseHandle(server);
+    assert_int_equal(mmf_open_path(m, "NUL", NULL), MMF_EDEVICE);
+    assert_non_null(strstr(mmf_errmsg(m), "character device"));
+    /* An anonymous pipe as a CRT descriptor. */
+    int fds[2];
+    assert_int_equal(_pipe(fds, 512, _O_BINARY), 0);
+    assert_int_equal(mmf_open_fd(m, fds[0], NULL), MMF_EPIPE);
+    assert_int_equal(mmf_open_fd(m, fds[1], NULL), MMF_EPIPE);
+    _close(fds[0]);
+    _close(fds[1]);
+    /* A directory as a descriptor: only a handle opened with
+     * FILE_FLAG_BACKUP_SEMANTICS can be one. */
+    HANDLE dh = CreateFileA(th_tmpdir(), GENERIC_READ,
+                            FILE_SHARE_READ | FILE_SHARE_WRITE |
+                                FILE_SHARE_DELETE,
+                            NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS,
+                            NULL);
+    assert_true(dh != INVALID_HANDLE_VALUE);
+    int dfd = _open_osfhandle((intptr_t)dh, _O_RDONLY);
+    assert_true(dfd >= 0);
+    assert_int_equal(mmf_open_fd(m, dfd, NULL), MMF_EISDIR);
+    _close(dfd);
+    assert_int_equal(mmf_open_fd(m, dfd, NULL), MMF_EBADF);
+    assert_int_equal(mmf_open_fd(m, -1, NULL), MMF_EBADF);
+    /* The console, where there is one (the POSIX test's /dev/tty). */
+    HANDLE con = CreateFileA("CONOUT$", GENERIC_READ | GENERIC_WRITE,
+                             FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                             OPEN_EXISTING, 0, NULL);
+    if (con != INVALID_HANDLE_VALUE) {
+        int cfd = _open_osfhandle((intptr_t)con, 0);
+        assert_true(cfd >= 0);
+        assert_int_equal(mmf_open_fd(m, cfd, NULL), MMF_EDEVICE);
+        _close(cfd);
+    }
+    const char *empty = th_path("empty");
+    th_write_file(empty, "", 0);
+    assert_int_equal(mmf_open_path(m, empty, NULL), MMF_EEMPTY);
+    assert_non_null(strstr(mmf_errmsg(m), "empty file"));
+    assert_false(mmf_is_open(m));
+    mmf_free(m);
+}
+
+/* Permission on Windows: a file another handle opened without sharing
+ * write access cannot be opened for writing (the read-only attribute also
+ * says no, except to Wine running as root, which ignores it as root
+ * ignores mode bits). */
+static void denied_write_access_is_eacces(void **state)
+{
+    (void)state;
+    const char *p = th_path("readonly");
+    th_write_file(p, "abc", 3);
+    mmf_map *m = new_map();
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    HANDLE h = CreateFileA(p, GENERIC_READ, FILE_SHARE_READ, NULL,
+                           OPEN_EXISTING, 0, NULL);
+    assert_true(h != INVALID_HANDLE_VALUE);
+    assert_int_equal(mmf_open_path(m, p, &o), MMF_EACCES);
+    assert_non_null(strstr(mmf_errmsg(m), "CreateFileW"));
+    assert_non_null(strstr(mmf_errmsg(m), "(error 32)"));
+    CloseHandle(h);
+    if (!tw_under_wine()) {
+        assert_true(SetFileAttributesA(p, FILE_ATTRIBUTE_READONLY));
+        int rc = mmf_open_path(m, p, &o);
+        SetFileAttributesA(p, FILE_ATTRIBUTE_NORMAL);
+        assert_int_equal(rc, MMF_EACCES);
+        assert_non_null(strstr(mmf_errmsg(m), "(error 5)"));
+    }
+    assert_int_equal(mmf_open_path(m, p, NULL), 0); /* reading is fine */
+    mmf_free(m);
+}
+
+/* The POSIX tests' fork-free part: growth keeps the data, and the size
+ * is the map's. */
+static void anonymous_map_grows_and_keeps_data(void **state)
+{
+    (void)state;
+    mmf_map *m = new_map();
+    assert_int_equal(mmf_open_anon(m, 8192, MMF_ANON_SHARED), 0);
+    assert_int_equal(mmf_access_mode(m), MMF_ACCESS_WRITE);
+    assert_int_equal(mmf_copy_in(m, 5000, "child", 5), 0);
+    assert_int_equal(mmf_resize(m, 20000), 0);
+    char got[5];
+    assert_int_equal(mmf_copy_out(m, 5000, got, 5), 0);
+    assert_memory_equal(got, "child", 5);
+    assert_int_equal(mmf_copy_out(m, 19995, got, 5), 0);
+    assert_memory_equal(got, "\0\0\0\0\0", 5);
+    uint64_t size;
+    assert_int_equal(mmf_file_size(m, &size), 0);
+    assert_int_equal(size, 20000);
+    assert_int_equal(mmf_resize(m, 5003), 0);
+    assert_int_equal(mmf_copy_out(m, 5000, got, 3), 0);
+    assert_memory_equal(got, "chi", 3);
+    mmf_free(m);
+}
+
+static void anonymous_private_map_starts_zeroed(void **state)
+{
+    (void)state;
+    mmf_map *m = new_map();
+    assert_int_equal(mmf_open_anon(m, 4096, MMF_ANON_PRIVATE), 0);
+    char got[5];
+    assert_int_equal(mmf_copy_out(m, 0, got, 5), 0);
+    assert_memory_equal(got, "\0\0\0\0\0", 5);
+    assert_int_equal(mmf_copy_in(m, 0, "mine", 4), 0);
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_DURABLE), 0);
+    mmf_free(m);
+    m = new_map();
+    assert_int_equal(mmf_open_anon(m, 0, MMF_ANON_SHARED), MMF_EINVAL);
+    assert_int_equal(mmf_open_anon(m, 10, 5), MMF_EINVAL);
+    assert_int_equal(mmf_open_anon(m, UINT64_MAX, MMF_ANON_SHARED), MMF_ENOMEM);
+    mmf_free(m);
+}
+
+static void shared_file_map_child_process_write_seen_by_parent(void **state)
+{
+    (void)state;
+    const char *p = th_path("shared.txt");
+    th_write_file(p, seed_text, strlen(seed_text));
+    mmf_map *m = open_path(p, MMF_ACCESS_WRITE, 0, 0, 0);
+    DWORD code = 99;
+    assert_int_equal(tw_run_self(&code, "write-file \"%s\" 0 MMAP", p), 0);
+    assert_int_equal(code, 0);
+    char got[4];
+    assert_int_equal(mmf_copy_out(m, 0, got, 4), 0);
+    assert_memory_equal(got, "MMAP", 4);
+    mmf_free(m);
+}
+
+/* Names live as long as some handle to them: mmf_shm_unlink cannot take
+ * one away (MMF_ENOTSUP), and the name is gone once the last map closes. */
+static void named_shared_memory_between_processes_windows(void **state)
+{
+    (void)state;
+    char name[64];
+    snprintf(name, sizeof name, "/mmf-test-%lu",
+             (unsigned long)GetCurrentProcessId());
+    mmf_map *m = new_map();
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    o.flags = MMF_CREATE;
+    o.length = 4096;
+    assert_int_equal(mmf_open_shm(m, name, &o), 0);
+    assert_int_equal(mmf_length(m), 4096);
+    DWORD code = 99;
+    assert_int_equal(tw_run_self(&code, "write-shm %s 100 shm!", name), 0);
+    assert_int_equal(code, 0);
+    char got[4];
+    assert_int_equal(mmf_copy_out(m, 100, got, 4), 0);
+    assert_memory_equal(got, "shm!", 4);
+    /* A second map in this process sees it too, at the section's size. */
+    mmf_map *other = new_map();
+    assert_int_equal(mmf_open_shm(other, name, NULL), 0);
+    assert_int_equal(mmf_length(other), 4096);
+    assert_int_equal(mmf_copy_out(other, 100, got, 4), 0);
+    assert_memory_equal(got, "shm!", 4);
+    assert_int_equal(mmf_resize(other, 100), 0); /* shorter map, same section */
+    assert_int_equal(mmf_resize(other, 8192), MMF_ENOTSUP);
+    mmf_free(other);
+    assert_int_equal(mmf_shm_unlink(name), MMF_ENOTSUP);
+    mmf_free(m);
+    m = new_map();
+    assert_int_equal(mmf_open_shm(m, name, NULL), MMF_ENOENT);
+    assert_int_equal(mmf_shm_unlink(name), MMF_ENOENT);
+    assert_int_equal(mmf_open_shm(m, "", NULL), MMF_EINVAL);
+    mmf_free(m);
+}
+
+/* Windows refuses to shrink a file while any view of it is mapped: the
+ * map's own view is dropped before the cut, another map's is an error that
+ * leaves everything as it was. */
+static void another_open_map_keeps_the_file_from_shrinking(void **state)
+{
+    (void)state;
+    const char *p = th_path("pinned.bin");
+    char data[10000];
+    th_fill(data, sizeof data, 21);
+    th_write_file(p, data, sizeof data);
+    mmf_map *m = open_path(p, MMF_ACCESS_WRITE, 0, 0, 0);
+    mmf_map *other = open_path(p, MMF_ACCESS_READ, 0, 0, 0);
+    assert_int_equal(mmf_resize(m, 100), MMF_EACCES);
+    assert_non_null(strstr(mmf_errmsg(m), "cannot shrink a mapped file"));
+    assert_int_equal(mmf_length(m), sizeof data);
+    assert_int_equal(th_file_size(p), (long long)sizeof data);
+    uint8_t b;
+    assert_int_equal(mmf_get_byte(m, sizeof data - 1, &b), 0);
+    assert_int_equal(b, (uint8_t)data[sizeof data - 1]);
+    mmf_free(other);
+    assert_int_equal(mmf_resize(m, 100), 0);
+    assert_int_equal(th_file_size(p), 100);
+    mmf_free(m);
+}
+
+/* Paths are UTF-8, whatever the ANSI code page. */
+static void utf8_and_long_paths_open(void **state)
+{
+    (void)state;
+    const char *p = th_path("d\xc3\xa9j\xc3\xa0-\xe2\x9c\x93.bin"); /* déjà-✓ */
+    mmf_map *m = open_path(p, MMF_ACCESS_WRITE, 0, 10, MMF_CREATE | MMF_GROW);
+    assert_int_equal(mmf_copy_in(m, 0, "utf8", 4), 0);
+    mmf_free(m);
+    wchar_t *wide = tw_widen(p);
+    assert_non_null(wide);
+    assert_true(GetFileAttributesW(wide) != INVALID_FILE_ATTRIBUTES);
+    free(wide);
+    /* Past MAX_PATH (260) characters only the \\?\ form opens. */
+    char dir[600], file[900];
+    snprintf(dir, sizeof dir, "%s\\%0200d", th_tmpdir(), 0);
+    assert_true(CreateDirectoryA(dir, NULL));
+    snprintf(file, sizeof file, "%s/%0100d.bin", dir, 7);
+    assert_true(strlen(file) > MAX_PATH);
+    m = open_path(file, MMF_ACCESS_WRITE, 0, 70000, MMF_CREATE | MMF_GROW);
+    assert_int_equal(mmf_set_byte(m, 69999, 'L'), 0);
+    mmf_free(m);
+    m = open_path(file, MMF_ACCESS_READ, 0, 0, 0);
+    uint8_t b;
+    assert_int_equal(mmf_length(m), 70000);
+    assert_int_equal(mmf_get_byte(m, 69999, &b), 0);
+    assert_int_equal(b, 'L');
+    mmf_free(m);
+}
+#endif /* _WIN32 */
 
 static void advise_residency_lock_evict(void **state)
 {
@@ -615,6 +904,12 @@ static void strerror_and_names_cover_every_code(void **state)
 
 int main(void)
 {
+#ifdef _WIN32
+    int argc;
+    char **argv = tw_child_args(&argc);
+    if (argc > 1)
+        return child_main(argc, argv);
+#endif
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seed_example_changes_first_byte_and_flushes),
         cmocka_unit_test(read_map_refuses_writes_and_leaves_file),
@@ -623,8 +918,13 @@ int main(void)
         cmocka_unit_test(unaligned_offset_maps_the_right_bytes),
         cmocka_unit_test(offset_at_or_past_end_is_an_error),
         cmocka_unit_test(bad_options_are_refused),
+#ifndef _WIN32
         cmocka_unit_test(each_unmappable_kind_has_its_own_error),
         cmocka_unit_test(permission_denied_is_eacces),
+#else
+        cmocka_unit_test(each_unmappable_kind_has_its_own_error_windows),
+        cmocka_unit_test(denied_write_access_is_eacces),
+#endif
         cmocka_unit_test(descriptor_default_follows_open_mode),
         cmocka_unit_test(empty_file_opened_for_writing_can_grow),
         cmocka_unit_test(create_flag_makes_file_of_length),
@@ -634,10 +934,19 @@ int main(void)
         cmocka_unit_test(resize_with_offset_sizes_file_to_offset_plus_length),
         cmocka_unit_test(copy_on_write_file_map_cannot_resize),
         cmocka_unit_test(flush_ranges_need_not_be_aligned),
+#ifndef _WIN32
         cmocka_unit_test(anonymous_shared_map_is_seen_by_parent_after_fork),
         cmocka_unit_test(anonymous_private_map_is_not_seen_by_parent),
         cmocka_unit_test(shared_file_map_child_write_seen_by_parent),
         cmocka_unit_test(named_shared_memory_between_processes),
+#else
+        cmocka_unit_test(anonymous_map_grows_and_keeps_data),
+        cmocka_unit_test(anonymous_private_map_starts_zeroed),
+        cmocka_unit_test(shared_file_map_child_process_write_seen_by_parent),
+        cmocka_unit_test(named_shared_memory_between_processes_windows),
+        cmocka_unit_test(another_open_map_keeps_the_file_from_shrinking),
+        cmocka_unit_test(utf8_and_long_paths_open),
+#endif
         cmocka_unit_test(advise_residency_lock_evict),
         cmocka_unit_test(page_size_and_granularity),
         cmocka_unit_test(strerror_and_names_cover_every_code),

@@ -1,0 +1,987 @@
+/*
+ * win32.c - the platform seam on Windows (Vista and later; what newer
+ * Windows added is looked up at run time), and the fault guard built on a
+ * vectored exception handler.
+ *
+ * Where Windows differs from posix.c, and what this file does about it:
+ * - A descriptor is a small struct of ours (struct win_fd) rather than a
+ *   bare HANDLE: named shared memory is a section, not a file, and Windows
+ *   fixes a section's size when it is created, so a name opened with
+ *   MMF_CREATE is only created when the core sets its size.
+ * - Each mapping gets its own section, closed as soon as the view exists
+ *   (the view keeps the section alive).  An open section handle, like a
+ *   mapped view, makes Windows refuse to shrink the file
+ *   (ERROR_USER_MAPPED_FILE); the core shrinks a file only while none of it
+ *   is mapped, so nothing of ours is left in the way.
+ * - File offsets of views are multiples of the allocation granularity
+ *   (64 KiB), which mmf__os_granularity() reports; the core hides it.
+ * - A fault on a lost page is EXCEPTION_IN_PAGE_ERROR (a network file gone,
+ *   a disk error) or, under Wine, EXCEPTION_ACCESS_VIOLATION (Wine turns the
+ *   SIGBUS of a truncated file into an access violation).
+ */
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include "internal.h"
+
+#include <windows.h>
+
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#ifndef ERROR_DISK_QUOTA_EXCEEDED /* older mingw headers */
+#define ERROR_DISK_QUOTA_EXCEEDED 1295L
+#endif
+
+#define HI32(v) ((DWORD)((uint64_t)(v) >> 32))
+#define LO32(v) ((DWORD)((uint64_t)(v) & 0xffffffffu))
+
+/* What an mmf__handle points to. */
+struct win_fd {
+    HANDLE file;     /* the file; INVALID_HANDLE_VALUE for shared memory */
+    HANDLE section;  /* shared memory: the named section, NULL until made */
+    uint64_t size;   /* shared memory: the section's size */
+    wchar_t name[];  /* shared memory: "Local\\name", to create it late */
+};
+
+static struct win_fd *win_fd_of(mmf__handle h)
+{
+    return (struct win_fd *)h;
+}
+
+/* --- errors -------------------------------------------------------------- */
+
+static int code_for(DWORD err)
+{
+    switch (err) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_DRIVE:
+    case ERROR_INVALID_NAME:
+    case ERROR_BAD_NETPATH:
+    case ERROR_BAD_NET_NAME:
+        return MMF_ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION:
+    case ERROR_WRITE_PROTECT:
+    case ERROR_USER_MAPPED_FILE:
+    case ERROR_PRIVILEGE_NOT_HELD:
+    case ERROR_NETWORK_ACCESS_DENIED:
+        return MMF_EACCES;
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+    case ERROR_COMMITMENT_LIMIT:
+    case ERROR_WORKING_SET_QUOTA:
+    case ERROR_NO_SYSTEM_RESOURCES:
+    case ERROR_NOT_ENOUGH_QUOTA:
+    case ERROR_PAGEFILE_QUOTA:
+        return MMF_ENOMEM;
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL:
+    case ERROR_DISK_QUOTA_EXCEEDED:
+        return MMF_ENOSPC;
+    case ERROR_INVALID_HANDLE:
+        return MMF_EBADF;
+    case ERROR_FILE_TOO_LARGE:
+    case ERROR_ARITHMETIC_OVERFLOW:
+        return MMF_EOVERFLOW;
+    case ERROR_NOT_SUPPORTED:
+    case ERROR_CALL_NOT_IMPLEMENTED:
+    case ERROR_INVALID_FUNCTION:
+        return MMF_ENOTSUP;
+    case ERROR_BROKEN_PIPE:
+    case ERROR_BAD_PIPE:
+    case ERROR_PIPE_BUSY:
+        return MMF_EPIPE;
+    default:
+        return MMF_EIO;
+    }
+}
+
+/* The system's text for err in UTF-8 (our messages are UTF-8 throughout),
+ * without the trailing ".\r\n"; "Windows error" when there is none. */
+static void describe(DWORD err, char *out, size_t cap)
+{
+    wchar_t wide[256];
+    DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM |
+                                 FORMAT_MESSAGE_IGNORE_INSERTS |
+                                 FORMAT_MESSAGE_MAX_WIDTH_MASK,
+                             NULL, err, 0, wide, 256, NULL);
+    while (n > 0 && (wide[n - 1] == L' ' || wide[n - 1] == L'.' ||
+                     wide[n - 1] == L'\r' || wide[n - 1] == L'\n'))
+        n--;
+    int len = n > 0 ? WideCharToMultiByte(CP_UTF8, 0, wide, (int)n, out,
+                                          (int)cap - 1, NULL, NULL)
+                    : 0;
+    if (len <= 0)
+        snprintf(out, cap, "Windows error");
+    else
+        out[len] = '\0';
+}
+
+/* Keep the Windows error behind a failure for mmf_os_error(). */
+static int with_os_error(mmf_map *m, int code, DWORD err)
+{
+    if (m != NULL)
+        m->os_error = (int)err;
+    return code;
+}
+
+/* The message holds 320 bytes: a long path or name must not push out the
+ * call and the reason, so only its tail (which names the file) is kept. */
+static const char *tail_of(const char *what, const char **cut)
+{
+    size_t len = strlen(what);
+    *cut = len > 160 ? "..." : "";
+    return len > 160 ? what + len - 160 : what;
+}
+
+/* Map a failed call's GetLastError() to our code, naming the call. */
+static int os_fail(mmf_map *m, DWORD err, const char *call, const char *what)
+{
+    char text[200];
+    const char *cut;
+    const char *w = tail_of(what ? what : "", &cut);
+    describe(err, text, sizeof text);
+    int rc = mmf__fail(m, code_for(err), "%s%s%s%s: %s (error %lu)", cut, w,
+                       what ? ": " : "", call, text, (unsigned long)err);
+    return with_os_error(m, rc, err);
+}
+
+/* --- sizes --------------------------------------------------------------- */
+
+static SYSTEM_INFO system_info(void)
+{
+    static SYSTEM_INFO cached;
+    if (cached.dwPageSize == 0)
+        GetSystemInfo(&cached);
+    return cached;
+}
+
+size_t mmf__os_page_size(void)
+{
+    return system_info().dwPageSize;
+}
+
+/* Views start at multiples of this (64 KiB everywhere so far), not of the
+ * page size: the core aligns file offsets down to it. */
+size_t mmf__os_granularity(void)
+{
+    return system_info().dwAllocationGranularity;
+}
+
+/* --- functions Windows gained later, looked up once ---------------------- */
+
+typedef void (*any_fn)(void);
+
+static any_fn lookup(const wchar_t *dll, const char *name)
+{
+    HMODULE mod = GetModuleHandleW(dll);
+    /* The double cast says "any function": GCC warns on a direct cast
+     * between unrelated function types. */
+    return mod != NULL ? (any_fn)(void *)GetProcAddress(mod, name) : NULL;
+}
+
+/* --- names --------------------------------------------------------------- */
+
+/* UTF-8 to a malloc'ed UTF-16 string. */
+static int widen(mmf_map *m, const char *s, const char *what, wchar_t **out)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    if (n <= 0)
+        return mmf__fail(m, MMF_EINVAL, "%s: '%s' is not valid UTF-8", what, s);
+    wchar_t *w = malloc((size_t)n * sizeof *w);
+    if (w == NULL)
+        return mmf__fail(m, MMF_ENOMEM, "%s: out of memory", what);
+    MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n);
+    *out = w;
+    return 0;
+}
+
+/* A path for CreateFileW.  Paths of MAX_PATH characters or more only open
+ * in the \\?\ form, which must be absolute and use backslashes, so those
+ * go through GetFullPathNameW first. */
+static int win_path(mmf_map *m, const char *path, wchar_t **out)
+{
+    wchar_t *w;
+    int rc = widen(m, path, "open", &w);
+    if (rc != 0)
+        return rc;
+    if (wcslen(w) < MAX_PATH - 12 || wcsncmp(w, L"\\\\?\\", 4) == 0) {
+        *out = w;
+        return 0;
+    }
+    DWORD need = GetFullPathNameW(w, 0, NULL, NULL);
+    wchar_t *full = need > 0 ? malloc(((size_t)need + 8) * sizeof *full) : NULL;
+    if (full == NULL) {
+        free(w);
+        return need == 0 ? os_fail(m, GetLastError(), "GetFullPathNameW", path)
+                         : mmf__fail(m, MMF_ENOMEM, "open: out of memory");
+    }
+    int unc = w[0] == L'\\' && w[1] == L'\\';
+    wcscpy(full, unc ? L"\\\\?\\UNC" : L"\\\\?\\");
+    size_t prefix = wcslen(full);
+    wchar_t *dst = full + prefix;
+    DWORD got = GetFullPathNameW(w, need, dst, NULL);
+    free(w);
+    if (got == 0 || got >= need) {
+        free(full);
+        return os_fail(m, GetLastError(), "GetFullPathNameW", path);
+    }
+    if (unc) /* "\\?\UNC" + "\\server\share" -> "\\?\UNC\server\share" */
+        memmove(dst, dst + 1, (wcslen(dst + 1) + 1) * sizeof *dst);
+    *out = full;
+    return 0;
+}
+
+/* POSIX-style shared-memory names ("/mmf-demo") become "Local\mmf-demo":
+ * the session's namespace, which needs no privilege.  A name that already
+ * says where it lives ("Global\x", "Local\x") is kept as it is. */
+static int shm_name(mmf_map *m, const char *name, wchar_t **out)
+{
+    const char *bare = name[0] == '/' ? name + 1 : name;
+    const char *cut;
+    const char *shown = tail_of(name, &cut);
+    if (bare[0] == '\0' || strlen(bare) >= MAX_PATH - 8)
+        return mmf__fail(m, MMF_EINVAL, "open_shm: name '%s%s' is %s", cut,
+                         shown, bare[0] == '\0' ? "empty" : "too long");
+    wchar_t *w;
+    int rc = widen(m, bare, "open_shm", &w);
+    if (rc != 0)
+        return rc;
+    int scoped = wcschr(w, L'\\') != NULL;
+    if (!scoped && wcschr(w, L'/') != NULL) {
+        free(w);
+        return mmf__fail(m, MMF_EINVAL,
+                         "open_shm: name '%s%s' may only start with '/'", cut,
+                         shown);
+    }
+    size_t len = wcslen(w) + 7;
+    wchar_t *full = malloc(len * sizeof *full);
+    if (full == NULL) {
+        free(w);
+        return mmf__fail(m, MMF_ENOMEM, "open_shm: out of memory");
+    }
+    swprintf(full, len, L"%ls%ls", scoped ? L"" : L"Local\\", w);
+    free(w);
+    *out = full;
+    return 0;
+}
+
+static int new_fd(mmf_map *m, HANDLE file, HANDLE section, uint64_t size,
+                  const wchar_t *name, mmf__handle *out)
+{
+    size_t nlen = name != NULL ? wcslen(name) + 1 : 1;
+    struct win_fd *w = malloc(sizeof *w + nlen * sizeof(wchar_t));
+    if (w == NULL)
+        return mmf__fail(m, MMF_ENOMEM, "open: out of memory");
+    w->file = file;
+    w->section = section;
+    w->size = size;
+    if (name != NULL)
+        memcpy(w->name, name, nlen * sizeof(wchar_t));
+    else
+        w->name[0] = L'\0';
+    *out = w;
+    return 0;
+}
+
+/* --- opening ------------------------------------------------------------- */
+
+/* Refuse what cannot be mapped, each with its own code: CreateFileMapping
+ * on a pipe or a console fails with an error that does not say why. */
+static int check_kind(mmf_map *m, HANDLE h, const char *what)
+{
+    SetLastError(NO_ERROR);
+    DWORD type = GetFileType(h);
+    DWORD mode, err = GetLastError();
+    switch (type) {
+    case FILE_TYPE_DISK: {
+        BY_HANDLE_FILE_INFORMATION info;
+        if (!GetFileInformationByHandle(h, &info))
+            return os_fail(m, GetLastError(), "GetFileInformationByHandle",
+                           what);
+        if (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+            return mmf__fail(m, MMF_EISDIR, "%s: is a directory", what);
+        return 0;
+    }
+    case FILE_TYPE_PIPE:
+        /* A socket is a pipe to GetFileType; only a real pipe (anonymous
+         * pipes are named pipes inside) answers GetNamedPipeInfo. */
+        if (GetNamedPipeInfo(h, NULL, NULL, NULL, NULL))
+            return mmf__fail(m, MMF_EPIPE, "%s: is a pipe or FIFO, which "
+                             "cannot be mapped", what);
+        return mmf__fail(m, MMF_ESOCKET, "%s: is a socket, which cannot be "
+                         "mapped", what);
+    case FILE_TYPE_CHAR:
+        return mmf__fail(m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped",
+                         what, GetConsoleMode(h, &mode) ? "terminal (console)"
+                                                        : "character device");
+    default:
+        if (err != NO_ERROR)
+            return os_fail(m, err, "GetFileType", what);
+        return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
+    }
+}
+
+int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
+                      mmf__handle *fd)
+{
+    wchar_t *wpath = NULL;
+    int rc = win_path(m, path, &wpath);
+    if (rc != 0)
+        return rc;
+    /* Share everything: on POSIX others may read, write, rename and delete
+     * a mapped file, and a map should lock nobody out here either.  The
+     * handle is not inherited (the O_CLOEXEC of posix.c). */
+    HANDLE h = CreateFileW(wpath, GENERIC_READ | (writable ? GENERIC_WRITE : 0),
+                           FILE_SHARE_READ | FILE_SHARE_WRITE |
+                               FILE_SHARE_DELETE,
+                           NULL, create ? OPEN_ALWAYS : OPEN_EXISTING,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD err = GetLastError();
+        /* CreateFileW refuses a directory (it would need
+         * FILE_FLAG_BACKUP_SEMANTICS) with "access denied", which hides
+         * the real reason. */
+        DWORD attr = err == ERROR_ACCESS_DENIED ? GetFileAttributesW(wpath)
+                                                : INVALID_FILE_ATTRIBUTES;
+        free(wpath);
+        if (attr != INVALID_FILE_ATTRIBUTES &&
+            (attr & FILE_ATTRIBUTE_DIRECTORY))
+            return mmf__fail(m, MMF_EISDIR, "%s: is a directory", path);
+        /* A named pipe whose instances are all taken: still a pipe. */
+        if (err == ERROR_PIPE_BUSY)
+            return with_os_error(
+                m,
+                mmf__fail(m, MMF_EPIPE, "%s: is a pipe or FIFO, which cannot "
+                          "be mapped (error %lu)",
+                          path, (unsigned long)err),
+                err);
+        return os_fail(m, err, "CreateFileW", path);
+    }
+    free(wpath);
+    rc = check_kind(m, h, path);
+    if (rc == 0)
+        rc = new_fd(m, h, NULL, 0, NULL, fd);
+    if (rc != 0)
+        CloseHandle(h);
+    return rc;
+}
+
+#if defined(_UCRT) || defined(_MSC_VER)
+/* The UCRT ends the process when _get_osfhandle gets a closed descriptor
+ * unless a handler says otherwise; a bad descriptor is MMF_EBADF here. */
+static void ignore_bad_parameter(const wchar_t *e, const wchar_t *f,
+                                 const wchar_t *file, unsigned line,
+                                 uintptr_t reserved)
+{
+    (void)e, (void)f, (void)file, (void)line, (void)reserved;
+}
+#endif
+
+static HANDLE crt_handle(int fd)
+{
+#if defined(_UCRT) || defined(_MSC_VER)
+    _invalid_parameter_handler prev =
+        _set_thread_local_invalid_parameter_handler(ignore_bad_parameter);
+    intptr_t v = _get_osfhandle(fd);
+    _set_thread_local_invalid_parameter_handler(prev);
+#else
+    intptr_t v = _get_osfhandle(fd);
+#endif
+    return (HANDLE)v;
+}
+
+/* How the caller's handle was opened.  The handle itself is asked, through
+ * NtQueryObject's GrantedAccess: a zero-length ReadFile/WriteFile probe
+ * would also see the access check, but a "null write" is documented as
+ * file-system dependent (it may touch the modification time) and needs an
+ * OVERLAPPED on asynchronous handles; ReOpenFile answers whether the file's
+ * ACL allows an access, not whether this descriptor has it.  NtQueryObject
+ * has been in ntdll since NT 3.1 and Wine implements it. */
+typedef LONG(NTAPI *nt_query_object_fn)(HANDLE, int, void *, ULONG, ULONG *);
+
+/* PUBLIC_OBJECT_BASIC_INFORMATION of <winternl.h>, spelled out so that no
+ * ntdll import library is needed. */
+struct object_basic_info {
+    ULONG attributes;
+    ACCESS_MASK granted_access;
+    ULONG handle_count;
+    ULONG pointer_count;
+    ULONG reserved[10];
+};
+
+static int handle_access(mmf_map *m, HANDLE h, const char *what,
+                         ACCESS_MASK *granted)
+{
+    nt_query_object_fn query =
+        (nt_query_object_fn)lookup(L"ntdll.dll", "NtQueryObject");
+    struct object_basic_info info;
+    if (query == NULL)
+        return mmf__fail(m, MMF_ENOTSUP, "%s: NtQueryObject is missing", what);
+    LONG status = query(h, 0 /* ObjectBasicInformation */, &info, sizeof info,
+                        NULL);
+    if (status < 0)
+        return mmf__fail(m, MMF_EIO, "%s: NtQueryObject failed (status "
+                         "0x%08lx)", what, (unsigned long)status);
+    *granted = info.granted_access;
+    return 0;
+}
+
+int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
+                   int *writable)
+{
+    char what[32];
+    snprintf(what, sizeof what, "descriptor %d", fd);
+    if (fd < 0)
+        return mmf__fail(m, MMF_EBADF, "%s: not a descriptor", what);
+    HANDLE h = crt_handle(fd);
+    if (h == INVALID_HANDLE_VALUE || h == NULL || h == (HANDLE)(intptr_t)-2)
+        return mmf__fail(m, MMF_EBADF, "%s: not an open descriptor", what);
+    int rc = check_kind(m, h, what);
+    ACCESS_MASK granted = 0;
+    if (rc == 0)
+        rc = handle_access(m, h, what, &granted);
+    if (rc != 0)
+        return rc;
+    HANDLE d;
+    if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &d, 0,
+                         FALSE, DUPLICATE_SAME_ACCESS))
+        return os_fail(m, GetLastError(), "DuplicateHandle", what);
+    rc = new_fd(m, d, NULL, 0, NULL, out);
+    if (rc != 0) {
+        CloseHandle(d);
+        return rc;
+    }
+    *readable = (granted & FILE_READ_DATA) != 0;
+    *writable = (granted & FILE_WRITE_DATA) != 0;
+    return 0;
+}
+
+/* --- named shared memory ------------------------------------------------- */
+
+typedef LONG(NTAPI *nt_query_section_fn)(HANDLE, int, void *, SIZE_T,
+                                         SIZE_T *);
+
+/* SECTION_BASIC_INFORMATION of the native API. */
+struct section_basic_info {
+    void *base;
+    ULONG attributes;
+    LARGE_INTEGER size;
+};
+
+/* Windows has no stat for a section: the native API tells its size. */
+static int section_size(mmf_map *m, HANDLE s, const char *what,
+                        uint64_t *size)
+{
+    nt_query_section_fn query =
+        (nt_query_section_fn)lookup(L"ntdll.dll", "NtQuerySection");
+    struct section_basic_info info;
+    if (query == NULL)
+        return mmf__fail(m, MMF_ENOTSUP, "%s: NtQuerySection is missing", what);
+    LONG status = query(s, 0 /* SectionBasicInformation */, &info,
+                        sizeof info, NULL);
+    if (status < 0)
+        return mmf__fail(m, MMF_EIO, "%s: NtQuerySection failed (status "
+                         "0x%08lx)", what, (unsigned long)status);
+    *size = info.size.QuadPart < 0 ? 0 : (uint64_t)info.size.QuadPart;
+    return 0;
+}
+
+int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
+                     mmf__handle *fd)
+{
+    wchar_t *wname;
+    int rc = shm_name(m, name, &wname);
+    if (rc != 0)
+        return rc;
+    HANDLE s = OpenFileMappingW(FILE_MAP_READ | SECTION_QUERY |
+                                    (writable ? FILE_MAP_WRITE : 0),
+                                FALSE, wname);
+    uint64_t size = 0;
+    if (s == NULL) {
+        DWORD err = GetLastError();
+        /* A section's size is fixed when it is made: a missing one is
+         * created by mmf__os_set_file_size, which learns the length. */
+        if (err != ERROR_FILE_NOT_FOUND || !create) {
+            free(wname);
+            return os_fail(m, err, "OpenFileMappingW", name);
+        }
+    } else if ((rc = section_size(m, s, name, &size)) != 0) {
+        CloseHandle(s);
+        free(wname);
+        return rc;
+    }
+    rc = new_fd(m, INVALID_HANDLE_VALUE, s, size, wname, fd);
+    free(wname);
+    if (rc != 0 && s != NULL)
+        CloseHandle(s);
+    return rc;
+}
+
+/* A name lives exactly as long as some handle to its section: Windows has
+ * no way to take it away earlier.  So an existing name is MMF_ENOTSUP (it
+ * goes when the last map of it closes) and a missing one MMF_ENOENT. */
+int mmf__os_shm_unlink(const char *name)
+{
+    wchar_t *wname;
+    if (shm_name(NULL, name, &wname) != 0)
+        return MMF_EINVAL;
+    HANDLE s = OpenFileMappingW(FILE_MAP_READ, FALSE, wname);
+    DWORD err = GetLastError();
+    free(wname);
+    if (s == NULL)
+        return err == ERROR_FILE_NOT_FOUND ? MMF_ENOENT : code_for(err);
+    CloseHandle(s);
+    return MMF_ENOTSUP;
+}
+
+static int shm_set_size(mmf_map *m, struct win_fd *w, uint64_t size)
+{
+    if (w->section == NULL) {
+        HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL,
+                                      PAGE_READWRITE, HI32(size), LO32(size),
+                                      w->name);
+        if (s == NULL)
+            return os_fail(m, GetLastError(), "CreateFileMappingW", NULL);
+        uint64_t real = size;
+        /* Someone created the name between our open and now: theirs is
+         * the size. */
+        if (GetLastError() == ERROR_ALREADY_EXISTS) {
+            int rc = section_size(m, s, "open_shm", &real);
+            if (rc != 0) {
+                CloseHandle(s);
+                return rc;
+            }
+        }
+        w->section = s;
+        w->size = real;
+        return 0;
+    }
+    if (size <= w->size)
+        return 0; /* a shorter map of a section that keeps its size */
+    return mmf__fail(m, MMF_ENOTSUP,
+                     "resize: a named shared-memory section cannot grow on "
+                     "Windows (%llu bytes)",
+                     (unsigned long long)w->size);
+}
+
+/* --- files --------------------------------------------------------------- */
+
+void mmf__os_close(mmf__handle fd)
+{
+    struct win_fd *w = win_fd_of(fd);
+    if (w == NULL)
+        return;
+    if (w->file != INVALID_HANDLE_VALUE)
+        CloseHandle(w->file);
+    if (w->section != NULL)
+        CloseHandle(w->section);
+    free(w);
+}
+
+int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
+{
+    struct win_fd *w = win_fd_of(fd);
+    if (w->file == INVALID_HANDLE_VALUE) {
+        *size = w->size;
+        return 0;
+    }
+    LARGE_INTEGER li;
+    if (!GetFileSizeEx(w->file, &li))
+        return os_fail(m, GetLastError(), "GetFileSizeEx", NULL);
+    *size = li.QuadPart < 0 ? 0 : (uint64_t)li.QuadPart;
+    return 0;
+}
+
+/* SetFileInformationByHandle rather than SetFilePointerEx + SetEndOfFile:
+ * a handle from mmf_open_fd shares its file pointer with the caller's
+ * descriptor, which must not move.  `reserve` needs nothing more: moving
+ * the end of a non-sparse file allocates its clusters, so a full disk is
+ * ERROR_DISK_FULL here and not a fault later. */
+int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
+                          int reserve)
+{
+    struct win_fd *w = win_fd_of(fd);
+    (void)reserve;
+    if (size > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW, "file size %llu is too large",
+                         (unsigned long long)size);
+    if (w->file == INVALID_HANDLE_VALUE)
+        return shm_set_size(m, w, size);
+    FILE_END_OF_FILE_INFO eof;
+    eof.EndOfFile.QuadPart = (LONGLONG)size;
+    if (SetFileInformationByHandle(w->file, FileEndOfFileInfo, &eof,
+                                   sizeof eof))
+        return 0;
+    DWORD err = GetLastError();
+    /* Past what the file system allows: NTFS says "invalid parameter",
+     * Wine turns EFBIG into "not enough memory". */
+    if (err == ERROR_INVALID_PARAMETER || err == ERROR_FILE_TOO_LARGE ||
+        err == ERROR_NOT_ENOUGH_MEMORY) {
+        char text[200];
+        describe(err, text, sizeof text);
+        return with_os_error(
+            m,
+            mmf__fail(m, MMF_EOVERFLOW,
+                      "SetFileInformationByHandle: a file of %llu bytes is "
+                      "more than the file system allows: %s (error %lu)",
+                      (unsigned long long)size, text, (unsigned long)err),
+            err);
+    }
+    if (err == ERROR_USER_MAPPED_FILE)
+        return with_os_error(
+            m,
+            mmf__fail(m, MMF_EACCES,
+                      "SetFileInformationByHandle: cannot make the file %llu "
+                      "bytes long while another map of it is open (Windows "
+                      "cannot shrink a mapped file; error %lu)",
+                      (unsigned long long)size, (unsigned long)err),
+            err);
+    return os_fail(m, err, "SetFileInformationByHandle(EndOfFile)", NULL);
+}
+
+int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
+{
+    struct win_fd *w = win_fd_of(fd);
+    if (w == NULL || w->file == INVALID_HANDLE_VALUE)
+        return 0;
+    if (!FlushFileBuffers(w->file))
+        return os_fail(m, GetLastError(), "FlushFileBuffers", NULL);
+    return 0;
+}
+
+/* --- mappings ------------------------------------------------------------ */
+
+/* Fault [p, p+len) into the working set now: a locked page is resident,
+ * and unlocking leaves it there.  Locking goes 64 KiB at a time because
+ * a process may only lock up to its minimum working-set size, and a page
+ * that cannot be read makes VirtualLock fail instead of faulting.  A hint:
+ * it stops at the first failure. */
+static void populate(char *p, size_t len)
+{
+    const size_t step = 64 * 1024;
+    for (size_t done = 0; done < len; done += step) {
+        size_t n = len - done < step ? len - done : step;
+        if (!VirtualLock(p + done, n))
+            return;
+        VirtualUnlock(p + done, n);
+    }
+}
+
+int mmf__os_map(mmf_map *m, mmf__handle fd, uint64_t file_off, size_t len,
+                int populate_now, mmf__mapping *out)
+{
+    struct win_fd *w = win_fd_of(fd);
+    DWORD protect = PAGE_READWRITE, view = FILE_MAP_WRITE;
+    if (w != NULL && m->access == MMF_ACCESS_READ) {
+        protect = PAGE_READONLY;
+        view = FILE_MAP_READ;
+    } else if (w != NULL && m->access == MMF_ACCESS_COPY) {
+        protect = PAGE_WRITECOPY;
+        view = FILE_MAP_COPY;
+    }
+    uint64_t end;
+    if (mmf__add_u64(file_off, len, &end) || end > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW, "file offset %llu is too large",
+                         (unsigned long long)file_off);
+    char what[96];
+    if (w == NULL)
+        snprintf(what, sizeof what, "%zu bytes of anonymous memory", len);
+    else
+        snprintf(what, sizeof what, "%zu bytes at file offset %llu", len,
+                 (unsigned long long)file_off);
+    HANDLE section;
+    int own = 1;
+    if (w == NULL) { /* anonymous: backed by the page file */
+        section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE,
+                                     HI32(len), LO32(len), NULL);
+    } else if (w->file == INVALID_HANDLE_VALUE) {
+        section = w->section;
+        own = 0;
+    } else {
+        /* A section longer than its file would silently extend a writable
+         * file (and fail for a read-only one).  It can only happen when the
+         * file shrank while a windowed map had nothing mapped. */
+        uint64_t size;
+        int rc = mmf__os_file_size(m, fd, &size);
+        if (rc != 0)
+            return rc;
+        if (end > size)
+            return mmf__fail(m, MMF_EFAULT,
+                             "the mapped file shrank to %llu bytes: %s cannot "
+                             "be mapped",
+                             (unsigned long long)size, what);
+        section = CreateFileMappingW(w->file, NULL, protect, HI32(end),
+                                     LO32(end), NULL);
+    }
+    if (section == NULL) {
+        DWORD err = GetLastError();
+        /* A page-file section larger than Windows can ever back is
+         * "invalid parameter" to Wine; what it means is no memory. */
+        int rc = os_fail(m, err, "CreateFileMappingW", what);
+        return w == NULL && err == ERROR_INVALID_PARAMETER ? MMF_ENOMEM : rc;
+    }
+    void *p = MapViewOfFile(section, view, HI32(file_off), LO32(file_off), len);
+    DWORD err = GetLastError();
+    /* The view keeps the section alive; a handle left open would only
+     * keep the file from being shrunk later. */
+    if (own)
+        CloseHandle(section);
+    if (p == NULL)
+        return os_fail(m, err, "MapViewOfFile", what);
+    if (populate_now)
+        populate(p, len);
+    out->base = p;
+    out->len = len;
+    out->file_off = file_off;
+    out->os_extra = NULL;
+    return 0;
+}
+
+void mmf__os_unmap(mmf__mapping *mp)
+{
+    if (mp->base != NULL)
+        UnmapViewOfFile(mp->base);
+    mp->base = NULL;
+    mp->len = 0;
+}
+
+/* Windows cannot resize a view in place: the core unmaps and maps. */
+int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
+{
+    (void)m, (void)mp, (void)new_len;
+    return MMF_ENOTSUP;
+}
+
+/* FlushViewOfFile writes the dirty pages and has no asynchronous form, so
+ * MMF_FLUSH_ASYNC waits too. */
+int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async)
+{
+    (void)async;
+    for (int tries = 0;; tries++) {
+        if (FlushViewOfFile(addr, len))
+            return 0;
+        DWORD err = GetLastError();
+        /* ERROR_LOCK_VIOLATION: the memory manager is writing the same
+         * pages just now; documented as transient, so try again. */
+        if (err != ERROR_LOCK_VIOLATION || tries == 20)
+            return os_fail(m, err, "FlushViewOfFile", NULL);
+        Sleep(1);
+    }
+}
+
+/* WIN32_MEMORY_RANGE_ENTRY, which older headers lack. */
+struct memory_range {
+    void *address;
+    SIZE_T bytes;
+};
+typedef BOOL(WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, struct memory_range *,
+                                  ULONG);
+
+int mmf__os_advise(mmf_map *m, void *addr, size_t len, int advice)
+{
+    switch (advice) {
+    case MMF_ADVICE_NORMAL:
+    case MMF_ADVICE_SEQUENTIAL:
+    case MMF_ADVICE_RANDOM:
+    case MMF_ADVICE_HUGEPAGE:
+        /* No per-range access-pattern hint exists, and large pages need
+         * SEC_LARGE_PAGES when the section is made (and a privilege). */
+        return 0;
+    case MMF_ADVICE_WILLNEED: {
+        /* PrefetchVirtualMemory (Windows 8) reads the range in the
+         * background; before it, there is nothing to ask. */
+        prefetch_fn prefetch = (prefetch_fn)lookup(L"kernel32.dll",
+                                                   "PrefetchVirtualMemory");
+        struct memory_range r = {addr, len};
+        if (prefetch != NULL)
+            (void)prefetch(GetCurrentProcess(), 1, &r, 0);
+        return 0;
+    }
+    case MMF_ADVICE_POPULATE:
+        populate(addr, len);
+        return 0;
+    case MMF_ADVICE_DONTNEED:
+        /* VirtualUnlock on pages that are not locked takes them out of the
+         * working set (and says ERROR_NOT_LOCKED).  DiscardVirtualMemory
+         * and OfferVirtualMemory would drop the contents, which a hint must
+         * never do, and work on private memory only. */
+        (void)VirtualUnlock(addr, len);
+        return 0;
+    default:
+        return mmf__fail(m, MMF_EINVAL, "advise: unknown advice %d", advice);
+    }
+}
+
+int mmf__os_advise_raw(mmf_map *m, void *addr, size_t len, int os_advice)
+{
+    (void)addr, (void)len;
+    return mmf__fail(m, MMF_ENOTSUP,
+                     "madvise: Windows has no madvise (advice %d); use "
+                     "mmf_advise",
+                     os_advice);
+}
+
+/* PSAPI_WORKING_SET_EX_INFORMATION; bit 0 of the attributes is Valid. */
+struct working_set_ex {
+    void *address;
+    ULONG_PTR attributes;
+};
+typedef BOOL(WINAPI *query_ws_fn)(HANDLE, void *, DWORD);
+
+/* Residency is "in this process's working set", from QueryWorkingSetEx:
+ * Windows does not say which pages of a file are in the system cache. */
+int mmf__os_residency(mmf_map *m, void *addr, size_t len, uint64_t *resident)
+{
+    query_ws_fn query =
+        (query_ws_fn)lookup(L"kernel32.dll", "K32QueryWorkingSetEx");
+    if (query == NULL)
+        return mmf__fail(m, MMF_ENOTSUP, "residency: QueryWorkingSetEx is "
+                         "missing (Windows 7 or later)");
+    struct working_set_ex info[512];
+    size_t page = mmf__os_page_size();
+    size_t pages = (len + page - 1) / page;
+    uint64_t count = 0;
+    char *p = addr;
+    for (size_t i = 0; i < pages;) {
+        size_t n = pages - i < 512 ? pages - i : 512;
+        for (size_t k = 0; k < n; k++) {
+            info[k].address = p + (i + k) * page;
+            info[k].attributes = 0;
+        }
+        if (!query(GetCurrentProcess(), info, (DWORD)(n * sizeof info[0])))
+            return os_fail(m, GetLastError(), "QueryWorkingSetEx", NULL);
+        for (size_t k = 0; k < n; k++)
+            count += info[k].attributes & 1;
+        i += n;
+    }
+    *resident = count;
+    return 0;
+}
+
+int mmf__os_lock(mmf_map *m, void *addr, size_t len, int lock)
+{
+    if (lock ? VirtualLock(addr, len) : VirtualUnlock(addr, len))
+        return 0;
+    DWORD err = GetLastError();
+    if (!lock && err == ERROR_NOT_LOCKED)
+        return 0; /* as munlock: unlocking what is not locked is fine */
+    if (err == ERROR_WORKING_SET_QUOTA)
+        return mmf__fail(m, MMF_ENOMEM,
+                         "VirtualLock: %zu bytes are more than the working "
+                         "set may lock (raise it with "
+                         "SetProcessWorkingSetSize; error %lu)",
+                         len, (unsigned long)err);
+    return os_fail(m, err, lock ? "VirtualLock" : "VirtualUnlock", NULL);
+}
+
+/* Windows offers no per-file way to drop the system cache from user mode:
+ * the pages leave this process's working set, which is what can be had. */
+int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
+                  uint64_t file_off)
+{
+    (void)fd, (void)file_off;
+    return mmf__os_advise(m, addr, len, MMF_ADVICE_DONTNEED);
+}
+
+/* --- the fault guard --------------------------------------------------------
+ *
+ * One vectored exception handler for the process, added the first time a
+ * map is opened and called before any frame-based handler.  A fault on a
+ * mapped view in a thread with a guard linked resumes in guard_resume(),
+ * which jumps back into the guarded call; any other exception goes on to
+ * whatever handles it (EXCEPTION_CONTINUE_SEARCH).
+ *
+ * The handler does not jump itself: it runs on top of the system's
+ * exception dispatcher, and leaving those frames by a jump would skip the
+ * dispatcher's own bookkeeping (Wine's, for one, keeps a reference count on
+ * the handler it is calling).  It rewrites the faulting thread's context
+ * instead and returns EXCEPTION_CONTINUE_EXECUTION, so the dispatcher ends
+ * normally (NtContinue) and the thread continues in guard_resume(), on the
+ * stack below the faulting frame, from where __builtin_longjmp restores the
+ * guarded call's frame.  The jump is __builtin_longjmp, not longjmp: the
+ * mingw longjmp unwinds with RtlUnwindEx, which has nothing to unwind here.
+ */
+_Thread_local mmf__guard *mmf__guard_current;
+
+#if defined(__i386__)
+/* fastcall: the argument travels in ECX, so the handler need not write it
+ * to a stack the dispatcher is still using. */
+#define MMF__RESUME_CC __attribute__((fastcall))
+#else
+#define MMF__RESUME_CC
+#endif
+
+static void MMF__RESUME_CC guard_resume(mmf__guard *g)
+    __attribute__((noreturn, noinline, used));
+
+static void MMF__RESUME_CC guard_resume(mmf__guard *g)
+{
+    MMF__LONGJMP(g->env);
+}
+
+static LONG CALLBACK on_exception(EXCEPTION_POINTERS *ep)
+{
+    const EXCEPTION_RECORD *rec = ep->ExceptionRecord;
+    if ((rec->ExceptionCode != EXCEPTION_IN_PAGE_ERROR &&
+         rec->ExceptionCode != EXCEPTION_ACCESS_VIOLATION) ||
+        rec->NumberParameters < 2)
+        return EXCEPTION_CONTINUE_SEARCH;
+    /* Only faults on mapped views are ours: an access violation on the
+     * caller's own buffer is a bug that must crash as it would without us.
+     * Asked before the thread-local, whose first use in a thread allocates
+     * (mingw's emulated TLS) and so must not run for a fault in the heap. */
+    const void *addr = (const void *)rec->ExceptionInformation[1];
+    MEMORY_BASIC_INFORMATION mbi;
+    if (VirtualQuery(addr, &mbi, sizeof mbi) == 0 || mbi.Type != MEM_MAPPED)
+        return EXCEPTION_CONTINUE_SEARCH;
+    mmf__guard *g = mmf__guard_current;
+    if (g == NULL)
+        return EXCEPTION_CONTINUE_SEARCH;
+    g->fault_addr = addr;
+    mmf__guard_current = g->prev;
+
+    CONTEXT *c = ep->ContextRecord;
+#if defined(__x86_64__) || defined(_M_X64)
+    /* Enter guard_resume(g) as if called: RSP = 8 mod 16 at entry, the
+     * argument in RCX, well below the faulting frame.  Nothing is written
+     * to the stack: the dispatcher is still using it. */
+    c->Rcx = (DWORD64)(uintptr_t)g;
+    c->Rsp = ((c->Rsp - 256) & ~(DWORD64)15) - 8;
+    c->Rip = (DWORD64)(uintptr_t)guard_resume;
+#elif defined(__i386__)
+    c->Ecx = (DWORD)(uintptr_t)g;
+    c->Esp = ((c->Esp - 256) & ~(DWORD)15) - 4;
+    c->Eip = (DWORD)(uintptr_t)guard_resume;
+#else
+#error "win32.c: the fault guard needs this CPU's CONTEXT registers"
+#endif
+    return EXCEPTION_CONTINUE_EXECUTION;
+}
+
+static INIT_ONCE guard_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK install_once(INIT_ONCE *once, void *param, void **ctx)
+{
+    (void)once, (void)param, (void)ctx;
+    /* First in line: a host's handler for faults that are not ours still
+     * sees them, since ours passes them on. */
+    return AddVectoredExceptionHandler(1, on_exception) != NULL;
+}
+
+int mmf__guard_install(void)
+{
+    return InitOnceExecuteOnce(&guard_once, install_once, NULL, NULL) ? 0
+                                                                      : MMF_EIO;
+}
+
+/* The dispatcher returned normally (see above): nothing to undo. */
+void mmf__guard_recovered(void)
+{
+}
