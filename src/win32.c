@@ -202,38 +202,46 @@ static int widen(mmf_map *m, const char *s, const char *what, wchar_t **out)
     return 0;
 }
 
-/* A path for CreateFileW.  Paths of MAX_PATH characters or more only open
- * in the \\?\ form, which must be absolute and use backslashes, so those
- * go through GetFullPathNameW first. */
+/* A path for CreateFileW.  A path whose full form has MAX_PATH characters
+ * or more (a long name, or a relative one under a deep directory) only
+ * opens in the \\?\ form, which must be absolute and use backslashes, so
+ * it goes through GetFullPathNameW first. */
 static int win_path(mmf_map *m, const char *path, wchar_t **out)
 {
     wchar_t *w;
     int rc = widen(m, path, "open", &w);
     if (rc != 0)
         return rc;
-    if (wcslen(w) < MAX_PATH - 12 || wcsncmp(w, L"\\\\?\\", 4) == 0) {
+    /* \\?\ and \\.\ (devices, pipes) are taken as they are. */
+    int literal = w[0] == L'\\' && w[1] == L'\\' &&
+                  (w[2] == L'?' || w[2] == L'.') && w[3] == L'\\';
+    DWORD need = literal ? 0 : GetFullPathNameW(w, 0, NULL, NULL);
+    if (need < MAX_PATH - 12) { /* 0: let CreateFileW say what is wrong */
         *out = w;
         return 0;
     }
-    DWORD need = GetFullPathNameW(w, 0, NULL, NULL);
-    wchar_t *full = need > 0 ? malloc(((size_t)need + 8) * sizeof *full) : NULL;
-    if (full == NULL) {
+    wchar_t *abs = malloc((size_t)need * sizeof *abs);
+    if (abs == NULL) {
         free(w);
-        return need == 0 ? os_fail(m, GetLastError(), "GetFullPathNameW", path)
-                         : mmf__fail(m, MMF_ENOMEM, "open: out of memory");
+        return mmf__fail(m, MMF_ENOMEM, "open: out of memory");
     }
-    int unc = w[0] == L'\\' && w[1] == L'\\';
-    wcscpy(full, unc ? L"\\\\?\\UNC" : L"\\\\?\\");
-    size_t prefix = wcslen(full);
-    wchar_t *dst = full + prefix;
-    DWORD got = GetFullPathNameW(w, need, dst, NULL);
+    DWORD got = GetFullPathNameW(w, need, abs, NULL);
+    DWORD err = GetLastError();
     free(w);
     if (got == 0 || got >= need) {
-        free(full);
-        return os_fail(m, GetLastError(), "GetFullPathNameW", path);
+        free(abs);
+        return os_fail(m, err, "GetFullPathNameW", path);
     }
-    if (unc) /* "\\?\UNC" + "\\server\share" -> "\\?\UNC\server\share" */
-        memmove(dst, dst + 1, (wcslen(dst + 1) + 1) * sizeof *dst);
+    /* \\server\share\x becomes \\?\UNC\server\share\x. */
+    int unc = abs[0] == L'\\' && abs[1] == L'\\';
+    size_t len = wcslen(abs) + 8;
+    wchar_t *full = malloc(len * sizeof *full);
+    if (full != NULL)
+        swprintf(full, len, unc ? L"\\\\?\\UNC%ls" : L"\\\\?\\%ls",
+                 unc ? abs + 1 : abs);
+    free(abs);
+    if (full == NULL)
+        return mmf__fail(m, MMF_ENOMEM, "open: out of memory");
     *out = full;
     return 0;
 }
