@@ -203,8 +203,13 @@ static PyObject *set_mmf_error(mmf_map *m, int rc, PyObject *range_exc,
         return NULL;
     case MMF_EFAULT:
         return set_oserror(MappedFileError, EFAULT, message_of(m, rc));
-    default:
-        return set_oserror(PyExc_OSError, errno_of(rc), message_of(m, rc));
+    default: {
+        /* The OS's own errno when the library has it: EIO, ENXIO, EPERM...
+         * pick the precise OSError subclass. */
+        int err = m != NULL && mmf_os_error(m) != 0 ? mmf_os_error(m)
+                                                    : errno_of(rc);
+        return set_oserror(PyExc_OSError, err, message_of(m, rc));
+    }
     }
 }
 
