@@ -321,7 +321,10 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
         if (errno == EINVAL && new_len > mp->len)
             return mmf__fail(m, MMF_ENOMEM, "mremap: %zu bytes do not fit in "
                              "the address space (errno %d)", new_len, EINVAL);
-        return os_fail(m, errno, "mremap", NULL);
+        int err = errno;
+        char what[48];
+        snprintf(what, sizeof what, "%zu bytes", new_len);
+        return os_fail(m, err, "mremap", what);
     }
     mp->base = p;
     mp->len = new_len;
