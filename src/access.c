@@ -180,7 +180,9 @@ int mmf_view(mmf_map *m, uint64_t offset, size_t n, void **ptr)
     if (rc != 0)
         return rc;
     if (n == 0) {
-        *ptr = m->data;
+        /* Nothing to borrow: the address of `offset` where it is mapped. */
+        char *at = mmf__in_window(m, offset, 0);
+        *ptr = at != NULL ? at : m->data;
         return 0;
     }
     if (m->windowed && n > m->window_size)
@@ -329,6 +331,20 @@ int mmf_move(mmf_map *m, uint64_t dst, uint64_t src, uint64_t n)
     return mmf__guarded_move(m, m->data + dst, m->data + src, len,
                              dst < src ? dst : src);
 }
+
+/* Bulk reads (find, rfind, count, copy_out, mmf_read) go straight through
+ * the mapping, also where its pages were never touched, and there is no
+ * pread path, no MADV_POPULATE_READ ahead of the cursor, no automatic
+ * advice.  Each was measured (bench/bench_io.c, docs/performance.md) on
+ * Linux 6.18/ext4 and lost where it matters: when the page cache holds
+ * large folios (files written in big chunks, or read from disk by
+ * readahead) faulting a fresh 1 GiB mapping costs a few ms, and a one-shot
+ * find through it beats pread into a buffer ~2x; with 4 KiB folios pread
+ * gains at most ~1.2x (find) to ~1.5x (copy out), but a map scanned twice
+ * must then be faulted in anyway to reach memory speed, and nothing cheap
+ * tells the two caches apart.  MADV_POPULATE_READ walks the page tables at
+ * ~30 ms/GiB even when every page is mapped, so a prefault per chunk makes
+ * repeated scans slower. */
 
 /* Clamp [start, end) to the map as a Python slice is clamped. */
 static void clamp_range(const mmf_map *m, uint64_t *start, uint64_t *end)

@@ -118,11 +118,14 @@ static inline int mmf__to_size(uint64_t v, size_t *out)
 size_t mmf__os_page_size(void);
 size_t mmf__os_granularity(void);
 
-/* Open `path` for reading, or for reading and writing.  create/truncate as
- * in O_CREAT/O_TRUNC.  Refuses anything but a regular file (or a block
- * device, which can be mapped) with the matching MMF_E* code. */
-int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
-                      mmf__handle *fd);
+/* Open `path` for reading, or for reading and writing.  With create
+ * non-NULL and *create set, a missing file is created, and *create says
+ * on return whether this call created it.  Refuses anything but a regular
+ * file (or a block device, which can be mapped) with the matching code. */
+int mmf__os_open_path(mmf_map *m, const char *path, int writable,
+                      int *create, mmf__handle *fd);
+/* Remove a file this library created, after a failed open. */
+void mmf__os_remove(const char *path);
 
 /* Duplicate a caller's descriptor after checking its kind; *writable
  * receives 1 if it is open for reading and writing, *readable 1 if it is

@@ -50,7 +50,7 @@ int mmf_seek(mmf_map *m, int64_t offset, int whence, uint64_t *newpos)
 
 uint64_t mmf_tell(const mmf_map *m)
 {
-    return m->is_open ? m->pos : 0;
+    return m != NULL && m->is_open ? m->pos : 0;
 }
 
 int mmf_read(mmf_map *m, void *buf, size_t n, size_t *nread)

@@ -197,9 +197,19 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     if (rc != 0)
         goto fail;
     size_t whole;
+    /* A copy-on-write window keeps its changes only while it is mapped:
+     * moving the window would silently drop them.  So private maps are
+     * whole or nothing. */
+    int may_window = kind != MMF__KIND_ANON && m->access != MMF_ACCESS_COPY;
     m->windowed = (o->flags & MMF_WINDOWED) != 0;
+    if (m->windowed && !may_window) {
+        rc = mmf__fail(m, MMF_ENOTSUP,
+                       "open: a copy-on-write map cannot be windowed (its "
+                       "changes would be lost when the window moves)");
+        goto fail;
+    }
     if (!m->windowed && mmf__to_size(m->length, &whole)) {
-        if (!(o->flags & MMF_WINDOW_FALLBACK) || kind == MMF__KIND_ANON) {
+        if (!(o->flags & MMF_WINDOW_FALLBACK) || !may_window) {
             rc = mmf__fail(m, MMF_ENOMEM,
                            "open: a whole mapping of %llu bytes does not fit "
                            "in this process's address space (use "
@@ -215,8 +225,7 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
         goto fail;
     }
     rc = mmf__mapping_create(m);
-    if (rc == MMF_ENOMEM && (o->flags & MMF_WINDOW_FALLBACK) &&
-        kind != MMF__KIND_ANON) {
+    if (rc == MMF_ENOMEM && (o->flags & MMF_WINDOW_FALLBACK) && may_window) {
         /* No room for the whole range: serve it through windows.  The
          * message stays, so a caller can report the fallback. */
         m->windowed = 1;
@@ -255,8 +264,8 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
         return mmf__fail(m, MMF_EINVAL,
                          "open: MMF_CREATE/MMF_TRUNCATE need MMF_ACCESS_WRITE");
     mmf__handle fd;
-    rc = mmf__os_open_path(m, path, writable, (o->flags & MMF_CREATE) != 0,
-                           &fd);
+    int created = (o->flags & MMF_CREATE) != 0;
+    rc = mmf__os_open_path(m, path, writable, &created, &fd);
     if (rc != 0)
         return rc;
     if (o->flags & MMF_TRUNCATE) {
@@ -264,12 +273,15 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
         if (mmf__add_u64(o->offset, o->length, &end))
             end = UINT64_MAX; /* open_mapped reports the overflow */
         rc = mmf__os_set_file_size(m, fd, end > (uint64_t)INT64_MAX ? 0 : end, 1);
-        if (rc != 0) {
+        if (rc != 0)
             mmf__os_close(fd);
-            return rc;
-        }
     }
-    return open_mapped(m, o, MMF__KIND_FILE, fd);
+    if (rc == 0)
+        rc = open_mapped(m, o, MMF__KIND_FILE, fd);
+    /* A refused open leaves the file system as it found it. */
+    if (rc != 0 && created)
+        mmf__os_remove(path);
+    return rc;
 }
 
 int mmf_open_fd(mmf_map *m, int fd, const mmf_options *opts)

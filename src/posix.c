@@ -112,17 +112,28 @@ static int check_kind(mmf_map *m, int fd, const char *what)
     return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
 }
 
-int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
-                      mmf__handle *fd)
+int mmf__os_open_path(mmf_map *m, const char *path, int writable,
+                      int *create, mmf__handle *fd)
 {
     /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer before
      * check_kind could refuse it. */
-    int oflags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK |
-                 (create ? O_CREAT : 0);
-    int f;
-    do
+    int oflags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK;
+    int f = -1;
+    if (create != NULL && *create) {
+        /* O_EXCL first, so that we know whether the file is ours to
+         * remove if the open fails later. */
+        do
+            f = open(path, oflags | O_CREAT | O_EXCL, 0666);
+        while (f < 0 && errno == EINTR);
+        *create = f >= 0;
+        if (f < 0 && errno != EEXIST)
+            return os_fail(m, errno, "open", path);
+    }
+    while (f < 0) { /* the file exists: open it as it is */
         f = open(path, oflags, 0666);
-    while (f < 0 && errno == EINTR);
+        if (f < 0 && errno != EINTR)
+            break;
+    }
     if (f < 0) {
         /* open() of a socket, or of a tty with no device behind it, fails
          * with ENXIO, which names neither: say what the path is. */
@@ -182,6 +193,11 @@ int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
         return os_fail(m, errno, "shm_open", name);
     *fd = f;
     return 0;
+}
+
+void mmf__os_remove(const char *path)
+{
+    (void)unlink(path);
 }
 
 int mmf__os_shm_unlink(const char *name)

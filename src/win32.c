@@ -336,8 +336,17 @@ static int check_kind(mmf_map *m, HANDLE h, const char *what)
     }
 }
 
-int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
-                      mmf__handle *fd)
+void mmf__os_remove(const char *path)
+{
+    wchar_t *wpath = NULL;
+    if (win_path(NULL, path, &wpath) != 0)
+        return;
+    (void)DeleteFileW(wpath);
+    free(wpath);
+}
+
+int mmf__os_open_path(mmf_map *m, const char *path, int writable,
+                      int *create, mmf__handle *fd)
 {
     wchar_t *wpath = NULL;
     int rc = win_path(m, path, &wpath);
@@ -349,8 +358,15 @@ int mmf__os_open_path(mmf_map *m, const char *path, int writable, int create,
     HANDLE h = CreateFileW(wpath, GENERIC_READ | (writable ? GENERIC_WRITE : 0),
                            FILE_SHARE_READ | FILE_SHARE_WRITE |
                                FILE_SHARE_DELETE,
-                           NULL, create ? OPEN_ALWAYS : OPEN_EXISTING,
+                           NULL,
+                           create != NULL && *create ? OPEN_ALWAYS
+                                                     : OPEN_EXISTING,
                            FILE_ATTRIBUTE_NORMAL, NULL);
+    /* OPEN_ALWAYS says ERROR_ALREADY_EXISTS when it opened an existing
+     * file: only a file this call created is ours to remove later. */
+    if (create != NULL && *create)
+        *create = h != INVALID_HANDLE_VALUE &&
+                  GetLastError() != ERROR_ALREADY_EXISTS;
     if (h == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
         /* CreateFileW refuses a directory (it would need

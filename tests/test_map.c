@@ -325,6 +325,19 @@ static void create_flag_makes_file_of_length(void **state)
     m = open_path(p, MMF_ACCESS_WRITE, 0, 100, MMF_TRUNCATE);
     assert_int_equal(th_file_size(p), 100);
     mmf_free(m);
+    /* A refused open does not leave behind the file it created... */
+    const char *q = th_path("never-created.bin");
+    m = new_map();
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    o.flags = MMF_CREATE;
+    o.offset = 200; /* past the end of the new file and of the old one */
+    assert_int_equal(mmf_open_path(m, q, &o), MMF_ERANGE);
+    assert_int_equal(th_file_size(q), -1);
+    /* ...and never removes one it did not create. */
+    assert_int_equal(mmf_open_path(m, p, &o), MMF_ERANGE);
+    assert_int_equal(th_file_size(p), 100);
+    mmf_free(m);
 }
 
 static void grow_flag_lets_writes_extend(void **state)

@@ -286,12 +286,33 @@ static void fallback_to_windows_when_address_space_is_short(void **state)
 }
 #endif
 
+static void copy_on_write_is_never_windowed(void **state)
+{
+    (void)state;
+    const char *p = th_path("cow-window.bin");
+    char data[20000];
+    th_fill(data, sizeof data, 4);
+    th_write_file(p, data, sizeof data);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_COPY;
+    o.flags = MMF_WINDOWED;
+    assert_int_equal(mmf_open_path(m, p, &o), MMF_ENOTSUP);
+    assert_non_null(strstr(mmf_errmsg(m), "copy-on-write"));
+    o.flags = MMF_WINDOW_FALLBACK; /* fits: a whole map */
+    assert_int_equal(mmf_open_path(m, p, &o), 0);
+    assert_false(mmf_is_windowed(m));
+    mmf_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_operations_agree_with_whole_map),
 #ifndef _WIN32
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit),
+        cmocka_unit_test(copy_on_write_is_never_windowed),
 #else
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit_windows),
 #endif
