@@ -167,12 +167,14 @@ static const char *fixture(const char *name)
 /* The code for a mapping the address space cannot hold: ENOMEM from Linux,
  * but valgrind's mmap says EINVAL for it, which the library reports as
  * MMF_EIO (tests/valgrind.sh runs this program under valgrind). */
+#ifndef _WIN32
 static int no_room_code(void)
 {
     const char *pre = getenv("LD_PRELOAD");
     return pre != NULL && strstr(pre, "vgpreload") != NULL ? MMF_EIO
                                                            : MMF_ENOMEM;
 }
+#endif
 
 /* File systems that refuse an absurd fallocate up front (EFBIG) instead of
  * allocating what they can first: there a resize to 2^63-1 bytes may be
