@@ -55,9 +55,25 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base,
         mmf__guard_current = g_.prev;                                          \
     } while (0)
 
+/* Up to this many bytes a copy is one recoverable `rep movsb` (about as
+ * fast as a memcpy call for small sizes); above it the jump point's cost
+ * is lost in the copy, and memcpy's wide loads win. */
+#define SMALL_COPY 256
+
 int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
                       uint64_t map_off)
 {
+#ifdef MMF__HAVE_COPY_PROBE
+    if (n <= SMALL_COPY) {
+        size_t left = mmf__probe_copy(dst, src, n);
+        if (MMF__LIKELY(left == 0))
+            return 0;
+        return mmf__fail(m, MMF_EFAULT,
+                         "the mapped file shrank or could not be read or "
+                         "written at offset %llu",
+                         (unsigned long long)(map_off + (n - left)));
+    }
+#endif
     /* Only one side is mapped; naming the mapped one in the message is the
      * caller's choice via map_off, the fault address tells which byte. */
     const void *mapped = (const char *)src >= m->data &&
@@ -333,18 +349,19 @@ int mmf_move(mmf_map *m, uint64_t dst, uint64_t src, uint64_t n)
 }
 
 /* Bulk reads (find, rfind, count, copy_out, mmf_read) go straight through
- * the mapping, also where its pages were never touched, and there is no
- * pread path, no MADV_POPULATE_READ ahead of the cursor, no automatic
- * advice.  Each was measured (bench/bench_io.c, docs/performance.md) on
- * Linux 6.18/ext4 and lost where it matters: when the page cache holds
- * large folios (files written in big chunks, or read from disk by
- * readahead) faulting a fresh 1 GiB mapping costs a few ms, and a one-shot
- * find through it beats pread into a buffer ~2x; with 4 KiB folios pread
- * gains at most ~1.2x (find) to ~1.5x (copy out), but a map scanned twice
- * must then be faulted in anyway to reach memory speed, and nothing cheap
- * tells the two caches apart.  MADV_POPULATE_READ walks the page tables at
- * ~30 ms/GiB even when every page is mapped, so a prefault per chunk makes
- * repeated scans slower. */
+ * the mapping, also where its pages were never touched: there is no pread
+ * path, no MADV_POPULATE_READ ahead of the cursor, no automatic advice.
+ * Each was measured (bench/bench_io.c; figures in docs/performance.md) on
+ * Linux 6.18 and lost.  A one-shot find through a fresh mapping beat
+ * pread into a reusable buffer plus the same search kernel in every page
+ * cache we tried: ~1.9x with large folios (files written in big chunks or
+ * read by readahead, where the faults cost a few ms per GiB), 1.2-1.3x with
+ * 4 KiB folios and on tmpfs.  pread wins only a one-shot copy out of a
+ * 4 KiB-folio file (up to 1.5x), loses it with large folios, and a map that
+ * is read twice must be faulted in anyway to reach memory speed; nothing
+ * cheap tells the page caches apart.  MADV_POPULATE_READ walks the page
+ * tables again even where every page is mapped (30-70 ms per GiB), so a
+ * prefault per chunk slows repeated scans. */
 
 /* Clamp [start, end) to the map as a Python slice is clamped. */
 static void clamp_range(const mmf_map *m, uint64_t *start, uint64_t *end)

@@ -221,6 +221,13 @@ extern _Thread_local mmf__guard *mmf__guard_current MMF__TLS_ATTR;
 #define MMF__HAVE_PROBES 1
 int mmf__probe_load_byte(const void *src, uint8_t *out); /* 0, or -1 */
 int mmf__probe_store_byte(void *dst, uint32_t value);    /* 0, or -1 */
+#if defined(__x86_64__)
+/* A copy of n bytes as one `rep movsb`, recoverable the same way: returns
+ * the number of bytes NOT copied (0 when all were).  For small copies,
+ * where a jump point would cost more than the copy itself. */
+#define MMF__HAVE_COPY_PROBE 1
+size_t mmf__probe_copy(void *dst, const void *src, size_t n);
+#endif
 #endif
 /* After a jump back: restore the signal mask / exception state. */
 void mmf__guard_recovered(void);

@@ -499,6 +499,42 @@ __asm__(".text\n"
         "    xorl %eax, %eax\n"
         "    ret\n"
         ".size mmf__probe_store_byte, .-mmf__probe_store_byte\n"
+        ".globl mmf__probe_copy\n"
+        ".hidden mmf__probe_copy\n"
+        ".type mmf__probe_copy, @function\n"
+        /* Every instruction of mmf__probe_copy may fault; %rcx always
+         * holds the bytes not yet stored (rep movsb is restartable, and
+         * the loops count down only after a store), which the fault stub
+         * returns.  Small copies move 8 bytes at a time: `rep movsb` has a
+         * start-up cost of its own on some CPUs. */
+        "mmf__probe_copy:\n"
+        "    movq %rdx, %rcx\n"
+        "    cmpq $64, %rcx\n"
+        "    ja 3f\n"
+        "1:  cmpq $8, %rcx\n"
+        "    jb 2f\n"
+        "    movq (%rsi), %rax\n"
+        "    movq %rax, (%rdi)\n"
+        "    addq $8, %rsi\n"
+        "    addq $8, %rdi\n"
+        "    subq $8, %rcx\n"
+        "    jmp 1b\n"
+        "2:  testq %rcx, %rcx\n"
+        "    jz 4f\n"
+        "    movb (%rsi), %al\n"
+        "    movb %al, (%rdi)\n"
+        "    incq %rsi\n"
+        "    incq %rdi\n"
+        "    decq %rcx\n"
+        "    jmp 2b\n"
+        "3:  rep movsb\n"
+        "4:  xorl %eax, %eax\n"
+        "    ret\n"
+        "mmf__probe_copy_end:\n"
+        ".size mmf__probe_copy, .-mmf__probe_copy\n"
+        "mmf__probe_copy_fault:\n"
+        "    movq %rcx, %rax\n"
+        "    ret\n"
         "mmf__probe_fault:\n"
         "    movl $-1, %eax\n"
         "    ret\n");
@@ -538,10 +574,23 @@ extern const char mmf__probe_load_pc[] __attribute__((visibility("hidden")));
 extern const char mmf__probe_store_pc[] __attribute__((visibility("hidden")));
 extern const char mmf__probe_fault[] __attribute__((visibility("hidden")));
 
-/* 1 if the fault is a probe's: then the program resumes in the stub. */
+#ifdef MMF__HAVE_COPY_PROBE
+extern const char mmf__probe_copy_end[] __attribute__((visibility("hidden")));
+extern const char mmf__probe_copy_fault[]
+    __attribute__((visibility("hidden")));
+#endif
+
+/* 1 if the fault is a probe's: then the program resumes in its stub. */
 static int recover_probe(void *uc)
 {
     uintptr_t pc = (uintptr_t)MMF__PC(uc);
+#ifdef MMF__HAVE_COPY_PROBE
+    if (pc >= (uintptr_t)mmf__probe_copy &&
+        pc < (uintptr_t)mmf__probe_copy_end) {
+        MMF__PC(uc) = (greg_t)(uintptr_t)mmf__probe_copy_fault;
+        return 1;
+    }
+#endif
     if (pc != (uintptr_t)mmf__probe_load_pc &&
         pc != (uintptr_t)mmf__probe_store_pc)
         return 0;
