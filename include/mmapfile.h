@@ -126,7 +126,9 @@ typedef enum mmf_access {
 /* Flags for mmf_options.flags. */
 #define MMF_WINDOWED 0x01        /* map through a sliding window (not for
                                     MMF_ACCESS_COPY: MMF_ENOTSUP) */
-#define MMF_WINDOW_FALLBACK 0x02 /* whole map if possible, else windowed */
+#define MMF_WINDOW_FALLBACK 0x02 /* whole map if possible, else windowed
+                                    (mmf_is_windowed() tells; mmf_errmsg()
+                                    then says why) */
 #define MMF_POPULATE 0x04        /* prefault the pages at open (whole maps) */
 #define MMF_GROW 0x08            /* writes past the end grow the map */
 #define MMF_CREATE 0x10          /* mmf_open_path/mmf_open_shm: create the

@@ -92,27 +92,12 @@ int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
 }
 
 #ifdef MMF__HAVE_PROBES
-static int byte_fault(mmf_map *m, uint64_t map_off)
+int mmf__byte_fault(mmf_map *m, uint64_t map_off)
 {
     return mmf__fail(m, MMF_EFAULT,
                      "the mapped file shrank or could not be read or written "
                      "at offset %llu",
                      (unsigned long long)map_off);
-}
-
-int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
-                     uint64_t map_off)
-{
-    if (MMF__LIKELY(mmf__probe_load_byte(src, out) == 0))
-        return 0;
-    return byte_fault(m, map_off);
-}
-
-int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off)
-{
-    if (MMF__LIKELY(mmf__probe_store_byte(dst, value) == 0))
-        return 0;
-    return byte_fault(m, map_off);
 }
 #else
 int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
@@ -434,10 +419,12 @@ int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
         return 0;
     }
     /* Whole maps search the range at once; windowed ones go backwards a
-     * half-window at a time so that each piece fits in one window. */
+     * half-window at a time so that each piece fits in one window.  A
+     * needle longer than that makes the piece longer by the needle, so
+     * that each step still moves back by half a window, not by one byte. */
     uint64_t piece = m->windowed ? m->window_size / 2 : UINT64_MAX;
     if (piece < nlen)
-        piece = nlen;
+        piece += nlen;
     uint64_t hi = end;
     while (hi - start >= nlen) {
         uint64_t lo = hi - start > piece ? hi - piece : start;

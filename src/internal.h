@@ -263,9 +263,28 @@ int mmf__guarded_search(mmf_map *m, const char *hay, size_t hlen,
 int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
                        const void *needle, size_t nlen, uint64_t map_off,
                        uint64_t *count, size_t *tail);
+#ifdef MMF__HAVE_PROBES
+/* Inline, so that a byte access costs one call (the probe's), not two. */
+int mmf__byte_fault(mmf_map *m, uint64_t map_off);
+static inline int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
+                                   uint64_t map_off)
+{
+    if (MMF__LIKELY(mmf__probe_load_byte(src, out) == 0))
+        return 0;
+    return mmf__byte_fault(m, map_off);
+}
+static inline int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value,
+                                   uint64_t map_off)
+{
+    if (MMF__LIKELY(mmf__probe_store_byte(dst, value) == 0))
+        return 0;
+    return mmf__byte_fault(m, map_off);
+}
+#else
 int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                      uint64_t map_off);
 int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off);
+#endif
 
 /* The address of map bytes [off, off+n) if they are in the current
  * mapping, else NULL: the fast path of every access, inlined. */

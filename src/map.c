@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,6 +219,12 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
             goto fail;
         }
         m->windowed = 1;
+        (void)mmf__fail(m, 0,
+                        "open: a whole mapping of %llu bytes cannot be "
+                        "addressed here; serving it through windows of %llu "
+                        "bytes",
+                        (unsigned long long)m->length,
+                        (unsigned long long)m->window_size);
     }
     rc = mmf__guard_install();
     if (rc != 0) {
@@ -226,15 +233,21 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     }
     rc = mmf__mapping_create(m);
     if (rc == MMF_ENOMEM && (o->flags & MMF_WINDOW_FALLBACK) && may_window) {
-        /* No room for the whole range: serve it through windows.  The
-         * message stays, so a caller can report the fallback. */
+        /* No room for the whole range: serve it through windows, and say
+         * so in the message, which a caller may report. */
+        char why[sizeof m->errmsg];
+        snprintf(why, sizeof why, "%s", m->errmsg);
+        (void)mmf__fail(m, 0, "open: serving the map through windows of "
+                        "%llu bytes (%s)",
+                        (unsigned long long)m->window_size, why);
         m->windowed = 1;
         rc = 0;
     }
     if (rc != 0)
         goto fail;
     m->is_open = 1;
-    if (!m->windowed)
+    if (!m->windowed || !(o->flags & MMF_WINDOW_FALLBACK) ||
+        (o->flags & MMF_WINDOWED))
         m->errmsg[0] = '\0';
     return 0;
 

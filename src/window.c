@@ -75,8 +75,11 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
                          (unsigned long long)off, (unsigned long long)need,
                          (unsigned long long)m->length);
     /* Move the window: it starts at the granularity boundary at or below
-     * `off` and is window_size long, or longer when one request needs more
-     * (a needle larger than a window), clipped to the end of the map. */
+     * `off` and is window_size long, clipped to the end of the map.  A
+     * request that does not fit (a needle about as long as a window) gets
+     * what it needs plus a whole window more: mapping only what it needs
+     * would leave a caller walking forward (find, count) one byte of
+     * progress per window move, an mmap and a search set-up per byte. */
     uint64_t gran = mmf__os_granularity();
     uint64_t start = off - (m->offset + off) % gran;
     if (start > off) /* the boundary lies before map byte 0 */
@@ -84,7 +87,7 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
     uint64_t len = m->window_size;
     uint64_t needed_end = off + need; /* need <= length - off: no wrap */
     if (needed_end - start > len)
-        len = needed_end - start;
+        len = needed_end - start + m->window_size; /* both < 2^63 */
     if (len > m->length - start)
         len = m->length - start;
     mmf__mapping_release(m);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifndef _WIN32
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -228,6 +229,42 @@ static void windowed_map_has_no_pointer_and_view_limit_windows(void **state)
 }
 #endif
 
+/* A needle longer than the window: each walk must still advance about a
+ * window per move.  It once moved by one byte (an mmap and a search set-up
+ * per byte: minutes for this 4 MiB file); now it takes milliseconds, and
+ * the bound below is 5 s. */
+static void needle_longer_than_window_walks_by_windows(void **state)
+{
+    (void)state;
+    const size_t size = 4u << 20, nlen = 40000;
+    char *data = calloc(1, size), *needle = calloc(1, nlen);
+    assert_non_null(data);
+    assert_non_null(needle);
+    size_t at = size - 300000;
+    data[at + nlen - 1] = 'Z';
+    needle[nlen - 1] = 'Z';
+    const char *p = th_path("long-needle.bin");
+    th_write_file(p, data, size);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.flags = MMF_WINDOWED;
+    o.window_size = 4 * mmf_granularity(); /* 16 KiB on Linux */
+    assert_int_equal(mmf_open_path(m, p, &o), 0);
+    time_t t0 = time(NULL);
+    uint64_t pos;
+    assert_int_equal(mmf_find(m, needle, nlen, 0, MMF_END, &pos), 0);
+    assert_int_equal(pos, at);
+    assert_int_equal(mmf_rfind(m, needle, nlen, 0, MMF_END, &pos), 0);
+    assert_int_equal(pos, at);
+    assert_int_equal(mmf_count(m, needle, nlen, 0, MMF_END, &pos), 0);
+    assert_int_equal(pos, 1);
+    assert_true(time(NULL) - t0 < 5);
+    mmf_free(m);
+    free(needle);
+    free(data);
+}
+
 #ifndef _WIN32
 /* Under an address-space limit a whole mapping of a large file fails and
  * MMF_WINDOW_FALLBACK serves it through windows. */
@@ -266,6 +303,8 @@ static void fallback_to_windows_when_address_space_is_short(void **state)
         o.flags = MMF_WINDOW_FALLBACK;
         if (mmf_open_path(m, p, &o) != 0 || !mmf_is_windowed(m))
             _exit(13);
+        if (strstr(mmf_errmsg(m), "through windows") == NULL)
+            _exit(17); /* the fallback is reported */
         uint64_t pos;
         if (mmf_rfind(m, "needle-3g", 9, 0, MMF_END, &pos) != 0 ||
             pos != size - 9)
@@ -313,6 +352,7 @@ int main(void)
         cmocka_unit_test(copy_on_write_is_never_windowed),
 #ifndef _WIN32
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit),
+        cmocka_unit_test(needle_longer_than_window_walks_by_windows),
 #else
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit_windows),
 #endif
