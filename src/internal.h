@@ -209,22 +209,66 @@ int mmf__guard_install(void);
 extern _Thread_local mmf__guard *mmf__guard_current MMF__TLS_ATTR;
 
 /* Probes: single-byte loads and stores that cost nothing when they do not
- * fault.  Each is a few instructions of assembly whose faulting instruction
- * the SIGBUS handler knows by address; on a fault the handler moves the
- * program counter to a stub that returns -1, the way the Linux kernel's
- * exception table recovers from faults in copy_from_user.  No jump point
- * has to be saved beforehand, which is what makes them free: a byte get
- * with a sigsetjmp guard costs about 50 instructions more than the load.
- * Where the backend has no probes, access.c uses the jump-point guard. */
+ * fault.  Each is one instruction of inline assembly with an entry in an
+ * exception table (section mmf_extable: where it may fault, where to
+ * resume); on a fault the SIGBUS handler finds the entry and moves the
+ * program counter to the fix-up, which sets the result to -1 and rejoins
+ * the code, the way the Linux kernel recovers from faults in
+ * copy_from_user.  No jump point is saved beforehand, which is what makes
+ * them free: a byte get with a sigsetjmp guard costs about 50 instructions
+ * more than the load.  Where the backend has no probes, access.c uses the
+ * jump-point guard. */
 #if defined(__linux__) && defined(__GNUC__) &&                                 \
     (defined(__x86_64__) || defined(__i386__)) && !defined(MMF_NO_PROBES)
 #define MMF__HAVE_PROBES 1
-int mmf__probe_load_byte(const void *src, uint8_t *out); /* 0, or -1 */
-int mmf__probe_store_byte(void *dst, uint32_t value);    /* 0, or -1 */
+
+/* One entry: both addresses relative to the entry itself, so the table
+ * needs no relocation in a shared object. */
+typedef struct mmf__extable_entry {
+    int32_t fault;
+    int32_t fixup;
+} mmf__extable_entry;
+
+#define MMF__PROBE_FIXUP(result)                                               \
+    "2:\n\t"                                                                   \
+    ".pushsection .text.unlikely, \"ax\"\n\t"                                 \
+    "3: movl $-1, " result "\n\t"                                             \
+    "jmp 2b\n\t"                                                              \
+    ".popsection\n\t"                                                         \
+    ".pushsection mmf_extable, \"a\"\n\t"                                     \
+    ".balign 4\n\t"                                                           \
+    ".long 1b - .\n\t"                                                        \
+    ".long 3b - .\n\t"                                                        \
+    ".popsection\n\t"
+
+/* *out = *src; 0, or -1 if the page is lost. */
+static inline int mmf__probe_load_byte(const void *src, uint8_t *out)
+{
+    int err = 0;
+    uint8_t v = 0;
+    __asm__ volatile("1: movb (%2), %0\n\t" MMF__PROBE_FIXUP("%1")
+                     : "+q"(v), "+r"(err)
+                     : "r"(src)
+                     : "memory");
+    *out = v;
+    return err;
+}
+
+/* *dst = value; 0, or -1 if the page is lost. */
+static inline int mmf__probe_store_byte(void *dst, uint8_t value)
+{
+    int err = 0;
+    __asm__ volatile("1: movb %2, (%1)\n\t" MMF__PROBE_FIXUP("%0")
+                     : "+r"(err)
+                     : "r"(dst), "q"(value)
+                     : "memory");
+    return err;
+}
 #if defined(__x86_64__)
-/* A copy of n bytes as one `rep movsb`, recoverable the same way: returns
- * the number of bytes NOT copied (0 when all were).  For small copies,
- * where a jump point would cost more than the copy itself. */
+/* A copy of n bytes, recoverable the same way (a small assembly function
+ * in posix.c whose every instruction may fault): returns the number of
+ * bytes NOT copied (0 when all were).  For small copies, where a jump
+ * point would cost more than the copy itself. */
 #define MMF__HAVE_COPY_PROBE 1
 size_t mmf__probe_copy(void *dst, const void *src, size_t n);
 #endif
@@ -264,7 +308,7 @@ int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
                        const void *needle, size_t nlen, uint64_t map_off,
                        uint64_t *count, size_t *tail);
 #ifdef MMF__HAVE_PROBES
-/* Inline, so that a byte access costs one call (the probe's), not two. */
+/* Inline, so that a byte access costs no call at all. */
 int mmf__byte_fault(mmf_map *m, uint64_t map_off);
 static inline int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                                    uint64_t map_off)

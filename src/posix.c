@@ -473,40 +473,26 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
 _Thread_local mmf__guard *mmf__guard_current MMF__TLS_ATTR;
 
 #ifdef MMF__HAVE_PROBES
-/* The probes (see internal.h).  Each faulting instruction carries a label
- * the handler compares the program counter with; mmf__probe_fault is where
- * it sends the program instead.  The faulting instruction comes before
- * anything touches the stack, so the stub's `ret` returns to the caller. */
+/* The byte probes are inline (internal.h); their table lies between these
+ * two symbols, which the linker defines for the section.  Weak: a program
+ * that links no probe has no table. */
+extern const mmf__extable_entry __start_mmf_extable[]
+    __attribute__((weak, visibility("hidden")));
+extern const mmf__extable_entry __stop_mmf_extable[]
+    __attribute__((weak, visibility("hidden")));
+
 #if defined(__x86_64__)
+/* The copy probe.  Every instruction of it may fault; %rcx always holds
+ * the bytes not yet stored (rep movsb is restartable, and the loops count
+ * down only after a store), which the fault stub returns.  Small copies
+ * move 8 bytes at a time: `rep movsb` has a start-up cost of its own on
+ * some CPUs.  It touches no stack, so the stub's `ret` returns to the
+ * caller. */
 __asm__(".text\n"
         ".p2align 4\n"
-        ".globl mmf__probe_load_byte\n"
-        ".hidden mmf__probe_load_byte\n"
-        ".type mmf__probe_load_byte, @function\n"
-        "mmf__probe_load_byte:\n"
-        "mmf__probe_load_pc:\n"
-        "    movzbl (%rdi), %eax\n"
-        "    movb %al, (%rsi)\n"
-        "    xorl %eax, %eax\n"
-        "    ret\n"
-        ".size mmf__probe_load_byte, .-mmf__probe_load_byte\n"
-        ".globl mmf__probe_store_byte\n"
-        ".hidden mmf__probe_store_byte\n"
-        ".type mmf__probe_store_byte, @function\n"
-        "mmf__probe_store_byte:\n"
-        "mmf__probe_store_pc:\n"
-        "    movb %sil, (%rdi)\n"
-        "    xorl %eax, %eax\n"
-        "    ret\n"
-        ".size mmf__probe_store_byte, .-mmf__probe_store_byte\n"
         ".globl mmf__probe_copy\n"
         ".hidden mmf__probe_copy\n"
         ".type mmf__probe_copy, @function\n"
-        /* Every instruction of mmf__probe_copy may fault; %rcx always
-         * holds the bytes not yet stored (rep movsb is restartable, and
-         * the loops count down only after a store), which the fault stub
-         * returns.  Small copies move 8 bytes at a time: `rep movsb` has a
-         * start-up cost of its own on some CPUs. */
         "mmf__probe_copy:\n"
         "    movq %rdx, %rcx\n"
         "    cmpq $64, %rcx\n"
@@ -534,53 +520,16 @@ __asm__(".text\n"
         ".size mmf__probe_copy, .-mmf__probe_copy\n"
         "mmf__probe_copy_fault:\n"
         "    movq %rcx, %rax\n"
-        "    ret\n"
-        "mmf__probe_fault:\n"
-        "    movl $-1, %eax\n"
         "    ret\n");
-#define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_RIP]
-#else /* __i386__, cdecl: arguments on the stack */
-__asm__(".text\n"
-        ".p2align 4\n"
-        ".globl mmf__probe_load_byte\n"
-        ".hidden mmf__probe_load_byte\n"
-        ".type mmf__probe_load_byte, @function\n"
-        "mmf__probe_load_byte:\n"
-        "    movl 4(%esp), %ecx\n"
-        "mmf__probe_load_pc:\n"
-        "    movzbl (%ecx), %eax\n"
-        "    movl 8(%esp), %edx\n"
-        "    movb %al, (%edx)\n"
-        "    xorl %eax, %eax\n"
-        "    ret\n"
-        ".size mmf__probe_load_byte, .-mmf__probe_load_byte\n"
-        ".globl mmf__probe_store_byte\n"
-        ".hidden mmf__probe_store_byte\n"
-        ".type mmf__probe_store_byte, @function\n"
-        "mmf__probe_store_byte:\n"
-        "    movl 4(%esp), %ecx\n"
-        "    movl 8(%esp), %eax\n"
-        "mmf__probe_store_pc:\n"
-        "    movb %al, (%ecx)\n"
-        "    xorl %eax, %eax\n"
-        "    ret\n"
-        ".size mmf__probe_store_byte, .-mmf__probe_store_byte\n"
-        "mmf__probe_fault:\n"
-        "    movl $-1, %eax\n"
-        "    ret\n");
-#define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_EIP]
-#endif
-extern const char mmf__probe_load_pc[] __attribute__((visibility("hidden")));
-extern const char mmf__probe_store_pc[] __attribute__((visibility("hidden")));
-extern const char mmf__probe_fault[] __attribute__((visibility("hidden")));
-
-#ifdef MMF__HAVE_COPY_PROBE
 extern const char mmf__probe_copy_end[] __attribute__((visibility("hidden")));
 extern const char mmf__probe_copy_fault[]
     __attribute__((visibility("hidden")));
+#define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_RIP]
+#else
+#define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_EIP]
 #endif
 
-/* 1 if the fault is a probe's: then the program resumes in its stub. */
+/* 1 if the fault is a probe's: then the program resumes in its fix-up. */
 static int recover_probe(void *uc)
 {
     uintptr_t pc = (uintptr_t)MMF__PC(uc);
@@ -591,11 +540,16 @@ static int recover_probe(void *uc)
         return 1;
     }
 #endif
-    if (pc != (uintptr_t)mmf__probe_load_pc &&
-        pc != (uintptr_t)mmf__probe_store_pc)
-        return 0;
-    MMF__PC(uc) = (greg_t)(uintptr_t)mmf__probe_fault;
-    return 1;
+    for (const mmf__extable_entry *e = __start_mmf_extable;
+         e != NULL && e < __stop_mmf_extable; e++) {
+        uintptr_t fault = (uintptr_t)&e->fault + (uintptr_t)(intptr_t)e->fault;
+        if (fault == pc) {
+            MMF__PC(uc) = (greg_t)((uintptr_t)&e->fixup +
+                                   (uintptr_t)(intptr_t)e->fixup);
+            return 1;
+        }
+    }
+    return 0;
 }
 #endif
 
