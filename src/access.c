@@ -357,31 +357,38 @@ static void clamp_range(const mmf_map *m, uint64_t *start, uint64_t *end)
         *start = *end + 1; /* empty, and distinguishable: nothing found */
 }
 
-static int search_args(mmf_map *m, const char *op, const void *needle,
-                       size_t nlen)
+/* What find, rfind and count share before they search: the checks, the
+ * range clamped as a Python slice is, and the answers that need no search.
+ * Returns a negative code, 1 when *result holds the answer already (an
+ * empty range gets `none`, an empty needle `empty`), or 0 to search
+ * [*start, *end). */
+static int search_setup(mmf_map *m, const char *op, const void *needle,
+                        size_t nlen, uint64_t *start, uint64_t *end,
+                        uint64_t *result, uint64_t none, int empty_at_end)
 {
     int rc = mmf__check_open(m);
     if (rc != 0)
         return rc;
     if (needle == NULL && nlen > 0)
         return mmf__fail(m, MMF_EINVAL, "%s: needle is NULL", op);
+    *result = none;
+    clamp_range(m, start, end);
+    if (*start > *end)
+        return 1;
+    if (nlen == 0) {
+        *result = empty_at_end ? *end : *start;
+        return 1;
+    }
     return 0;
 }
 
 int mmf_find(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
              uint64_t end, uint64_t *pos)
 {
-    int rc = search_args(m, "find", needle, nlen);
+    int rc = search_setup(m, "find", needle, nlen, &start, &end, pos,
+                          MMF_NOT_FOUND, 0);
     if (rc != 0)
-        return rc;
-    *pos = MMF_NOT_FOUND;
-    clamp_range(m, &start, &end);
-    if (start > end)
-        return 0;
-    if (nlen == 0) {
-        *pos = start;
-        return 0;
-    }
+        return rc < 0 ? rc : 0;
     uint64_t cur = start;
     while (end - cur >= nlen) {
         char *p;
@@ -407,17 +414,10 @@ int mmf_find(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
 int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
               uint64_t end, uint64_t *pos)
 {
-    int rc = search_args(m, "rfind", needle, nlen);
+    int rc = search_setup(m, "rfind", needle, nlen, &start, &end, pos,
+                          MMF_NOT_FOUND, 1);
     if (rc != 0)
-        return rc;
-    *pos = MMF_NOT_FOUND;
-    clamp_range(m, &start, &end);
-    if (start > end)
-        return 0;
-    if (nlen == 0) {
-        *pos = end;
-        return 0;
-    }
+        return rc < 0 ? rc : 0;
     /* Whole maps search the range at once; windowed ones go backwards a
      * half-window at a time so that each piece fits in one window.  A
      * needle longer than that makes the piece longer by the needle, so
@@ -451,15 +451,14 @@ int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
 int mmf_count(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
               uint64_t end, uint64_t *count)
 {
-    int rc = search_args(m, "count", needle, nlen);
-    if (rc != 0)
+    uint64_t at;
+    int rc = search_setup(m, "count", needle, nlen, &start, &end, &at, 0, 0);
+    if (rc < 0)
         return rc;
     *count = 0;
-    clamp_range(m, &start, &end);
-    if (start > end)
-        return 0;
-    if (nlen == 0) {
-        *count = end - start + 1;
+    if (rc == 1) {
+        if (nlen == 0 && start <= end) /* like str.count: every position */
+            *count = end - start + 1;
         return 0;
     }
     uint64_t total = 0;

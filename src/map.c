@@ -260,12 +260,20 @@ fail:
 
 static const mmf_options default_options = MMF_OPTIONS_INIT;
 
-int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
+/* What every open call checks first; *o is the options in force. */
+static int begin_open(mmf_map *m, const mmf_options *opts,
+                      const mmf_options **o)
 {
     if (m == NULL)
         return MMF_EINVAL;
-    const mmf_options *o = opts != NULL ? opts : &default_options;
-    int rc = check_options(m, o);
+    *o = opts != NULL ? opts : &default_options;
+    return check_options(m, *o);
+}
+
+int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
+{
+    const mmf_options *o;
+    int rc = begin_open(m, opts, &o);
     if (rc != 0)
         return rc;
     if (path == NULL || path[0] == '\0')
@@ -299,10 +307,8 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
 
 int mmf_open_fd(mmf_map *m, int fd, const mmf_options *opts)
 {
-    if (m == NULL)
-        return MMF_EINVAL;
-    const mmf_options *o = opts != NULL ? opts : &default_options;
-    int rc = check_options(m, o);
+    const mmf_options *o;
+    int rc = begin_open(m, opts, &o);
     if (rc != 0)
         return rc;
     if (o->flags & (MMF_CREATE | MMF_TRUNCATE))
@@ -353,10 +359,8 @@ int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags)
 
 int mmf_open_shm(mmf_map *m, const char *name, const mmf_options *opts)
 {
-    if (m == NULL)
-        return MMF_EINVAL;
-    const mmf_options *o = opts != NULL ? opts : &default_options;
-    int rc = check_options(m, o);
+    const mmf_options *o;
+    int rc = begin_open(m, opts, &o);
     if (rc != 0)
         return rc;
     if (name == NULL || name[0] == '\0')
