@@ -220,8 +220,8 @@ static uint64_t run_op(const char *path, int op, int windowed, uint64_t window,
                        &answer);
         break;
     default:
-        rc = mmf_count(m, edge_needle, strlen(edge_needle), 0, MMF_END,
-                       &answer);
+        rc =
+            mmf_count(m, edge_needle, strlen(edge_needle), 0, MMF_END, &answer);
         break;
     }
     if (rc != 0)
@@ -251,10 +251,23 @@ static int parse_size(const char *s, uint64_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     uint64_t mul = 1;
     switch (*end) {
-    case 'k': case 'K': mul = 1ull << 10; end++; break;
-    case 'm': case 'M': mul = 1ull << 20; end++; break;
-    case 'g': case 'G': mul = 1ull << 30; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        mul = 1ull << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mul = 1ull << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mul = 1ull << 30;
+        end++;
+        break;
+    default:
+        break;
     }
     if (end == s || *end != '\0' || v == 0 || v > UINT64_MAX / mul)
         return -1;
@@ -445,15 +458,16 @@ int main(int argc, char **argv)
                    "\"windowed_gibs\": %.3f, \"ratio\": %.3f}",
                    op ? "," : "", op_names[op], whole_s[op], win_s[op],
                    gib / whole_s[op], gib / win_s[op], whole_s[op] / win_s[op]);
-        printf("\n  ],\n  \"min_ratio\": %.3f, \"target\": %.2f, \"met\": %s\n}\n",
-               min_ratio, TARGET, met ? "true" : "false");
+        printf(
+            "\n  ],\n  \"min_ratio\": %.3f, \"target\": %.2f, \"met\": %s\n}\n",
+            min_ratio, TARGET, met ? "true" : "false");
     } else {
         printf("bench_window: %.2f GiB file %s (%s in %.1f s), %.1f%% in the "
                "page cache\nwindow %llu %s; median of %d alternating runs, "
                "each %s\n\n",
                gib, path, reused ? "reused" : "generated", t_gen, pct,
                (unsigned long long)(window >= (1u << 20) ? window >> 20
-                                                          : window >> 10),
+                                                         : window >> 10),
                window >= (1u << 20) ? "MiB" : "KiB", runs,
                hold ? "the operation on a map held open (--hold)"
                     : "open + operation + close");

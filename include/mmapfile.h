@@ -123,29 +123,37 @@ typedef enum mmf_access {
     MMF_ACCESS_COPY = 3     /* copy-on-write; changes stay in this process */
 } mmf_access;
 
-/* Flags for mmf_options.flags. */
-#define MMF_WINDOWED 0x01        /* map through a sliding window (not for
-                                    MMF_ACCESS_COPY: MMF_ENOTSUP) */
-#define MMF_WINDOW_FALLBACK 0x02 /* whole map if possible, else windowed
-                                    (mmf_is_windowed() tells; mmf_errmsg()
-                                    then says why) */
-#define MMF_POPULATE 0x04        /* prefault the pages at open (whole maps) */
-#define MMF_GROW 0x08            /* writes past the end grow the map */
-#define MMF_CREATE 0x10          /* mmf_open_path/mmf_open_shm: create the
-                                    file (mode 0666 & ~umask) if missing */
-#define MMF_TRUNCATE 0x20        /* mmf_open_path: truncate to `length` */
+/* Flags for mmf_options.flags:
+ *   MMF_WINDOWED         map through a sliding window (not for
+ *                        MMF_ACCESS_COPY: MMF_ENOTSUP)
+ *   MMF_WINDOW_FALLBACK  a whole map if possible, else windowed
+ *                        (mmf_is_windowed() tells; mmf_errmsg() says why)
+ *   MMF_POPULATE         prefault the pages at open (whole maps)
+ *   MMF_GROW             writes past the end grow the map
+ *   MMF_CREATE           mmf_open_path/mmf_open_shm: create the file
+ *                        (mode 0666 & ~umask) if missing
+ *   MMF_TRUNCATE         mmf_open_path: set the file's size to
+ *                        offset + length */
+#define MMF_WINDOWED 0x01
+#define MMF_WINDOW_FALLBACK 0x02
+#define MMF_POPULATE 0x04
+#define MMF_GROW 0x08
+#define MMF_CREATE 0x10
+#define MMF_TRUNCATE 0x20
 
 typedef struct mmf_options {
-    int access;         /* one of mmf_access */
-    int flags;          /* MMF_WINDOWED | MMF_WINDOW_FALLBACK | ... */
-    uint64_t offset;    /* where the map starts in the file; any value, the
-                           library aligns the mapping itself */
-    uint64_t length;    /* bytes to map; 0 means to the end of the file */
+    int access;           /* one of mmf_access */
+    int flags;            /* MMF_WINDOWED | MMF_WINDOW_FALLBACK | ... */
+    uint64_t offset;      /* where the map starts in the file; any value, the
+                             library aligns the mapping itself */
+    uint64_t length;      /* bytes to map; 0 means to the end of the file */
     uint64_t window_size; /* windowed maps: bytes per window, 0 = default
                              (64 MiB), rounded up to the granularity */
 } mmf_options;
 
+/* clang-format off */
 #define MMF_OPTIONS_INIT {MMF_ACCESS_DEFAULT, 0, 0, 0, 0}
+/* clang-format on */
 #define MMF_DEFAULT_WINDOW ((uint64_t)64 << 20)
 
 /* Allocate a closed object.  *out is set on success.

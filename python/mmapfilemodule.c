@@ -206,8 +206,8 @@ static PyObject *set_mmf_error(mmf_map *m, int rc, PyObject *range_exc,
     default: {
         /* The OS's own errno when the library has it: EIO, ENXIO, EPERM...
          * pick the precise OSError subclass. */
-        int err = m != NULL && mmf_os_error(m) != 0 ? mmf_os_error(m)
-                                                    : errno_of(rc);
+        int err =
+            m != NULL && mmf_os_error(m) != 0 ? mmf_os_error(m) : errno_of(rc);
         return set_oserror(PyExc_OSError, err, message_of(m, rc));
     }
     }

@@ -14,8 +14,8 @@
 #include <string.h>
 
 /* Unlink the guard and turn the fault into an error naming the offset. */
-static int fault_error(mmf_map *m, mmf__guard *g, const void *base,
-                       size_t n, uint64_t map_off)
+static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
+                       uint64_t map_off)
 {
     mmf__guard_recovered();
     /* Name the first byte of the lost page (a copy may touch the bytes of
@@ -76,10 +76,10 @@ int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
 #endif
     /* Only one side is mapped; naming the mapped one in the message is the
      * caller's choice via map_off, the fault address tells which byte. */
-    const void *mapped = (const char *)src >= m->data &&
-                                 (const char *)src < m->data + m->win_len
-                             ? src
-                             : dst;
+    const void *mapped =
+        (const char *)src >= m->data && (const char *)src < m->data + m->win_len
+            ? src
+            : dst;
     GUARDED(m, mapped, n, map_off, memcpy(dst, src, n));
     return 0;
 }

@@ -48,10 +48,10 @@ enum mmf__kind { MMF__KIND_FILE = 1, MMF__KIND_ANON = 2, MMF__KIND_SHM = 3 };
 
 /* One OS mapping: what mmf__os_map returns and mmf__os_unmap takes. */
 typedef struct mmf__mapping {
-    char *base;       /* address the OS gave (granularity-aligned) */
-    size_t len;       /* bytes mapped from base */
+    char *base;        /* address the OS gave (granularity-aligned) */
+    size_t len;        /* bytes mapped from base */
     uint64_t file_off; /* file offset of base (0 for anonymous maps) */
-    void *os_extra;   /* backend's own (the Windows section handle) */
+    void *os_extra;    /* backend's own (the Windows section handle) */
 } mmf__mapping;
 
 struct mmf_map {
@@ -122,8 +122,8 @@ size_t mmf__os_granularity(void);
  * non-NULL and *create set, a missing file is created, and *create says
  * on return whether this call created it.  Refuses anything but a regular
  * file (or a block device, which can be mapped) with the matching code. */
-int mmf__os_open_path(mmf_map *m, const char *path, int writable,
-                      int *create, mmf__handle *fd);
+int mmf__os_open_path(mmf_map *m, const char *path, int writable, int *create,
+                      mmf__handle *fd);
 /* Remove a file this library created, after a failed open. */
 void mmf__os_remove(const char *path);
 
@@ -231,14 +231,14 @@ typedef struct mmf__extable_entry {
 
 #define MMF__PROBE_FIXUP(result)                                               \
     "2:\n\t"                                                                   \
-    ".pushsection .text.unlikely, \"ax\"\n\t"                                 \
-    "3: movl $-1, " result "\n\t"                                             \
-    "jmp 2b\n\t"                                                              \
-    ".popsection\n\t"                                                         \
-    ".pushsection mmf_extable, \"a\"\n\t"                                     \
-    ".balign 4\n\t"                                                           \
-    ".long 1b - .\n\t"                                                        \
-    ".long 3b - .\n\t"                                                        \
+    ".pushsection .text.unlikely, \"ax\"\n\t"                                  \
+    "3: movl $-1, " result "\n\t"                                              \
+    "jmp 2b\n\t"                                                               \
+    ".popsection\n\t"                                                          \
+    ".pushsection mmf_extable, \"a\"\n\t"                                      \
+    ".balign 4\n\t"                                                            \
+    ".long 1b - .\n\t"                                                         \
+    ".long 3b - .\n\t"                                                         \
     ".popsection\n\t"
 
 /* *out = *src; 0, or -1 if the page is lost. */

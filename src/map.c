@@ -78,7 +78,8 @@ int mmf_file_size(mmf_map *m, uint64_t *size)
 static int check_options(mmf_map *m, const mmf_options *o)
 {
     if (m->is_open)
-        return mmf__fail(m, MMF_EBUSY, "open: the object is already open; "
+        return mmf__fail(m, MMF_EBUSY,
+                         "open: the object is already open; "
                          "close it first");
     if (o->access < MMF_ACCESS_DEFAULT || o->access > MMF_ACCESS_COPY)
         return mmf__fail(m, MMF_EINVAL,
@@ -167,11 +168,11 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
                 length = size - o->offset;
             }
         }
-        if (mmf__add_u64(o->offset, length, &end) || end > (uint64_t)INT64_MAX) {
-            rc = mmf__fail(m, MMF_EOVERFLOW,
-                           "open: offset %llu + length %llu overflows",
-                           (unsigned long long)o->offset,
-                           (unsigned long long)length);
+        if (mmf__add_u64(o->offset, length, &end) ||
+            end > (uint64_t)INT64_MAX) {
+            rc = mmf__fail(
+                m, MMF_EOVERFLOW, "open: offset %llu + length %llu overflows",
+                (unsigned long long)o->offset, (unsigned long long)length);
             goto fail;
         }
         if (end > size) {
@@ -237,7 +238,8 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
          * so in the message, which a caller may report. */
         char why[sizeof m->errmsg];
         snprintf(why, sizeof why, "%s", m->errmsg);
-        (void)mmf__fail(m, 0, "open: serving the map through windows of "
+        (void)mmf__fail(m, 0,
+                        "open: serving the map through windows of "
                         "%llu bytes (%s)",
                         (unsigned long long)m->window_size, why);
         m->windowed = 1;
@@ -293,7 +295,8 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
         uint64_t end;
         if (mmf__add_u64(o->offset, o->length, &end))
             end = UINT64_MAX; /* open_mapped reports the overflow */
-        rc = mmf__os_set_file_size(m, fd, end > (uint64_t)INT64_MAX ? 0 : end, 1);
+        rc = mmf__os_set_file_size(m, fd, end > (uint64_t)INT64_MAX ? 0 : end,
+                                   1);
         if (rc != 0)
             mmf__os_close(fd);
     }
@@ -346,11 +349,12 @@ int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags)
                          "MMF_ANON_PRIVATE",
                          anon_flags);
     size_t sz;
-    if (length == 0 || mmf__to_size(length, &sz) || length > (uint64_t)INT64_MAX)
-        return mmf__fail(m, length == 0 ? MMF_EINVAL : MMF_ENOMEM,
-                         "open_anon: length %llu is %s",
-                         (unsigned long long)length,
-                         length == 0 ? "zero" : "larger than the address space");
+    if (length == 0 || mmf__to_size(length, &sz) ||
+        length > (uint64_t)INT64_MAX)
+        return mmf__fail(
+            m, length == 0 ? MMF_EINVAL : MMF_ENOMEM,
+            "open_anon: length %llu is %s", (unsigned long long)length,
+            length == 0 ? "zero" : "larger than the address space");
     m->access = MMF_ACCESS_WRITE;
     m->anon_private = anon_flags == MMF_ANON_PRIVATE;
     o.length = length;
@@ -438,8 +442,8 @@ static int remap_whole(mmf_map *m, uint64_t new_len, const uint64_t *shrink_to,
     /* Shared anonymous memory lives in an object of the size it was created
      * with: mremap grows the mapping but not the object, and every new page
      * would fault (cpython#138204).  Those maps grow by copying. */
-    int fixed_object = m->kind == MMF__KIND_ANON && !m->anon_private &&
-                       new_len > m->length;
+    int fixed_object =
+        m->kind == MMF__KIND_ANON && !m->anon_private && new_len > m->length;
     if (m->mapping.base != NULL && !fixed_object) {
         int rc = mmf__os_remap(m, &m->mapping, lead + new_sz);
         if (rc == 0) {
@@ -491,8 +495,7 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
         return rc;
     if (m->access == MMF_ACCESS_READ ||
         (m->access == MMF_ACCESS_COPY && m->kind != MMF__KIND_ANON))
-        return mmf__fail(m, MMF_EACCES,
-                         "resize: cannot resize a %s map",
+        return mmf__fail(m, MMF_EACCES, "resize: cannot resize a %s map",
                          m->access == MMF_ACCESS_READ ? "read-only"
                                                       : "copy-on-write");
     uint64_t new_end;
@@ -563,8 +566,7 @@ static int page_span(mmf_map *m, uint64_t off, uint64_t len, char **addr,
     return 0;
 }
 
-static int page_args(mmf_map *m, const char *what, uint64_t off,
-                     uint64_t *len)
+static int page_args(mmf_map *m, const char *what, uint64_t off, uint64_t *len)
 {
     int rc = mmf__check_open(m);
     if (rc != 0)
@@ -602,8 +604,7 @@ int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
         return rc;
     /* A windowed map wrote earlier windows' pages to the page cache when it
      * unmapped them; only a file sync reaches those. */
-    if (flags == MMF_FLUSH_DURABLE ||
-        (m->windowed && flags == MMF_FLUSH_SYNC))
+    if (flags == MMF_FLUSH_DURABLE || (m->windowed && flags == MMF_FLUSH_SYNC))
         return mmf__os_sync_file(m, m->fd);
     return 0;
 }
@@ -705,5 +706,6 @@ int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
     if (alen == 0)
         return 0;
     return mmf__os_evict(m, addr, alen, m->fd,
-                         m->mapping.file_off + (uint64_t)(addr - m->mapping.base));
+                         m->mapping.file_off +
+                             (uint64_t)(addr - m->mapping.base));
 }

@@ -101,19 +101,23 @@ static int check_kind(mmf_map *m, int fd, const char *what)
     if (S_ISDIR(st.st_mode))
         return mmf__fail(m, MMF_EISDIR, "%s: is a directory", what);
     if (S_ISFIFO(st.st_mode))
-        return mmf__fail(m, MMF_EPIPE, "%s: is a pipe or FIFO, which cannot "
-                         "be mapped", what);
+        return mmf__fail(m, MMF_EPIPE,
+                         "%s: is a pipe or FIFO, which cannot "
+                         "be mapped",
+                         what);
     if (S_ISSOCK(st.st_mode))
-        return mmf__fail(m, MMF_ESOCKET, "%s: is a socket, which cannot be "
-                         "mapped", what);
+        return mmf__fail(m, MMF_ESOCKET,
+                         "%s: is a socket, which cannot be "
+                         "mapped",
+                         what);
     if (S_ISCHR(st.st_mode))
         return mmf__fail(m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped",
                          what, isatty(fd) ? "terminal" : "character device");
     return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
 }
 
-int mmf__os_open_path(mmf_map *m, const char *path, int writable,
-                      int *create, mmf__handle *fd)
+int mmf__os_open_path(mmf_map *m, const char *path, int writable, int *create,
+                      mmf__handle *fd)
 {
     /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer before
      * check_kind could refuse it. */
@@ -141,11 +145,15 @@ int mmf__os_open_path(mmf_map *m, const char *path, int writable,
         struct stat st;
         if (err == ENXIO && stat(path, &st) == 0) {
             if (S_ISSOCK(st.st_mode))
-                return mmf__fail(m, MMF_ESOCKET, "%s: is a socket, which "
-                                 "cannot be mapped", path);
+                return mmf__fail(m, MMF_ESOCKET,
+                                 "%s: is a socket, which "
+                                 "cannot be mapped",
+                                 path);
             if (S_ISCHR(st.st_mode))
-                return mmf__fail(m, MMF_EDEVICE, "%s: is a character "
-                                 "device, which cannot be mapped", path);
+                return mmf__fail(m, MMF_EDEVICE,
+                                 "%s: is a character "
+                                 "device, which cannot be mapped",
+                                 path);
         }
         if (err == EISDIR)
             return mmf__fail(m, MMF_EISDIR, "%s: is a directory", path);
@@ -187,8 +195,8 @@ int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
 int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
                      mmf__handle *fd)
 {
-    int f = shm_open(name, (writable ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0),
-                     0600);
+    int f = shm_open(
+        name, (writable ? O_RDWR : O_RDONLY) | (create ? O_CREAT : 0), 0600);
     if (f < 0)
         return os_fail(m, errno, "shm_open", name);
     *fd = f;
@@ -335,8 +343,10 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
         /* A length past the address space is EINVAL here (mmap says
          * ENOMEM): report it as what it is. */
         if (errno == EINVAL && new_len > mp->len)
-            return mmf__fail(m, MMF_ENOMEM, "mremap: %zu bytes do not fit in "
-                             "the address space (errno %d)", new_len, EINVAL);
+            return mmf__fail(m, MMF_ENOMEM,
+                             "mremap: %zu bytes do not fit in "
+                             "the address space (errno %d)",
+                             new_len, EINVAL);
         int err = errno;
         char what[48];
         snprintf(what, sizeof what, "%zu bytes", new_len);
@@ -522,8 +532,7 @@ __asm__(".text\n"
         "    movq %rcx, %rax\n"
         "    ret\n");
 extern const char mmf__probe_copy_end[] __attribute__((visibility("hidden")));
-extern const char mmf__probe_copy_fault[]
-    __attribute__((visibility("hidden")));
+extern const char mmf__probe_copy_fault[] __attribute__((visibility("hidden")));
 #define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_RIP]
 #else
 #define MMF__PC(uc) ((ucontext_t *)(uc))->uc_mcontext.gregs[REG_EIP]
@@ -544,8 +553,8 @@ static int recover_probe(void *uc)
          e != NULL && e < __stop_mmf_extable; e++) {
         uintptr_t fault = (uintptr_t)&e->fault + (uintptr_t)(intptr_t)e->fault;
         if (fault == pc) {
-            MMF__PC(uc) = (greg_t)((uintptr_t)&e->fixup +
-                                   (uintptr_t)(intptr_t)e->fixup);
+            MMF__PC(uc) =
+                (greg_t)((uintptr_t)&e->fixup + (uintptr_t)(intptr_t)e->fixup);
             return 1;
         }
     }

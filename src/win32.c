@@ -37,14 +37,14 @@
 #endif
 
 #define HI32(v) ((DWORD)((uint64_t)(v) >> 32))
-#define LO32(v) ((DWORD)((uint64_t)(v) & 0xffffffffu))
+#define LO32(v) ((DWORD)((uint64_t)(v)&0xffffffffu))
 
 /* What an mmf__handle points to. */
 struct win_fd {
-    HANDLE file;     /* the file; INVALID_HANDLE_VALUE for shared memory */
-    HANDLE section;  /* shared memory: the named section, NULL until made */
-    uint64_t size;   /* shared memory: the section's size */
-    wchar_t name[];  /* shared memory: "Local\\name", to create it late */
+    HANDLE file;    /* the file; INVALID_HANDLE_VALUE for shared memory */
+    HANDLE section; /* shared memory: the named section, NULL until made */
+    uint64_t size;  /* shared memory: the section's size */
+    wchar_t name[]; /* shared memory: "Local\\name", to create it late */
 };
 
 static struct win_fd *win_fd_of(mmf__handle h)
@@ -321,14 +321,19 @@ static int check_kind(mmf_map *m, HANDLE h, const char *what)
         /* A socket is a pipe to GetFileType; only a real pipe (anonymous
          * pipes are named pipes inside) answers GetNamedPipeInfo. */
         if (GetNamedPipeInfo(h, NULL, NULL, NULL, NULL))
-            return mmf__fail(m, MMF_EPIPE, "%s: is a pipe or FIFO, which "
-                             "cannot be mapped", what);
-        return mmf__fail(m, MMF_ESOCKET, "%s: is a socket, which cannot be "
-                         "mapped", what);
+            return mmf__fail(m, MMF_EPIPE,
+                             "%s: is a pipe or FIFO, which "
+                             "cannot be mapped",
+                             what);
+        return mmf__fail(m, MMF_ESOCKET,
+                         "%s: is a socket, which cannot be "
+                         "mapped",
+                         what);
     case FILE_TYPE_CHAR:
         return mmf__fail(m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped",
-                         what, GetConsoleMode(h, &mode) ? "terminal (console)"
-                                                        : "character device");
+                         what,
+                         GetConsoleMode(h, &mode) ? "terminal (console)"
+                                                  : "character device");
     default:
         if (err != NO_ERROR)
             return os_fail(m, err, "GetFileType", what);
@@ -345,8 +350,8 @@ void mmf__os_remove(const char *path)
     free(wpath);
 }
 
-int mmf__os_open_path(mmf_map *m, const char *path, int writable,
-                      int *create, mmf__handle *fd)
+int mmf__os_open_path(mmf_map *m, const char *path, int writable, int *create,
+                      mmf__handle *fd)
 {
     wchar_t *wpath = NULL;
     int rc = win_path(m, path, &wpath);
@@ -355,18 +360,16 @@ int mmf__os_open_path(mmf_map *m, const char *path, int writable,
     /* Share everything: on POSIX others may read, write, rename and delete
      * a mapped file, and a map should lock nobody out here either.  The
      * handle is not inherited (the O_CLOEXEC of posix.c). */
-    HANDLE h = CreateFileW(wpath, GENERIC_READ | (writable ? GENERIC_WRITE : 0),
-                           FILE_SHARE_READ | FILE_SHARE_WRITE |
-                               FILE_SHARE_DELETE,
-                           NULL,
-                           create != NULL && *create ? OPEN_ALWAYS
-                                                     : OPEN_EXISTING,
-                           FILE_ATTRIBUTE_NORMAL, NULL);
+    HANDLE h = CreateFileW(
+        wpath, GENERIC_READ | (writable ? GENERIC_WRITE : 0),
+        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+        create != NULL && *create ? OPEN_ALWAYS : OPEN_EXISTING,
+        FILE_ATTRIBUTE_NORMAL, NULL);
     /* OPEN_ALWAYS says ERROR_ALREADY_EXISTS when it opened an existing
      * file: only a file this call created is ours to remove later. */
     if (create != NULL && *create)
-        *create = h != INVALID_HANDLE_VALUE &&
-                  GetLastError() != ERROR_ALREADY_EXISTS;
+        *create =
+            h != INVALID_HANDLE_VALUE && GetLastError() != ERROR_ALREADY_EXISTS;
     if (h == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
         /* CreateFileW refuses a directory (it would need
@@ -382,7 +385,8 @@ int mmf__os_open_path(mmf_map *m, const char *path, int writable,
         if (err == ERROR_PIPE_BUSY)
             return with_os_error(
                 m,
-                mmf__fail(m, MMF_EPIPE, "%s: is a pipe or FIFO, which cannot "
+                mmf__fail(m, MMF_EPIPE,
+                          "%s: is a pipe or FIFO, which cannot "
                           "be mapped (error %lu)",
                           path, (unsigned long)err),
                 err);
@@ -448,11 +452,13 @@ static int handle_access(mmf_map *m, HANDLE h, const char *what,
     struct object_basic_info info;
     if (query == NULL)
         return mmf__fail(m, MMF_ENOTSUP, "%s: NtQueryObject is missing", what);
-    LONG status = query(h, 0 /* ObjectBasicInformation */, &info, sizeof info,
-                        NULL);
+    LONG status =
+        query(h, 0 /* ObjectBasicInformation */, &info, sizeof info, NULL);
     if (status < 0)
-        return mmf__fail(m, MMF_EIO, "%s: NtQueryObject failed (status "
-                         "0x%08lx)", what, (unsigned long)status);
+        return mmf__fail(m, MMF_EIO,
+                         "%s: NtQueryObject failed (status "
+                         "0x%08lx)",
+                         what, (unsigned long)status);
     *granted = info.granted_access;
     return 0;
 }
@@ -489,8 +495,7 @@ int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
 
 /* --- named shared memory ------------------------------------------------- */
 
-typedef LONG(NTAPI *nt_query_section_fn)(HANDLE, int, void *, SIZE_T,
-                                         SIZE_T *);
+typedef LONG(NTAPI *nt_query_section_fn)(HANDLE, int, void *, SIZE_T, SIZE_T *);
 
 /* SECTION_BASIC_INFORMATION of the native API. */
 struct section_basic_info {
@@ -500,19 +505,20 @@ struct section_basic_info {
 };
 
 /* Windows has no stat for a section: the native API tells its size. */
-static int section_size(mmf_map *m, HANDLE s, const char *what,
-                        uint64_t *size)
+static int section_size(mmf_map *m, HANDLE s, const char *what, uint64_t *size)
 {
     nt_query_section_fn query =
         (nt_query_section_fn)lookup(L"ntdll.dll", "NtQuerySection");
     struct section_basic_info info;
     if (query == NULL)
         return mmf__fail(m, MMF_ENOTSUP, "%s: NtQuerySection is missing", what);
-    LONG status = query(s, 0 /* SectionBasicInformation */, &info,
-                        sizeof info, NULL);
+    LONG status =
+        query(s, 0 /* SectionBasicInformation */, &info, sizeof info, NULL);
     if (status < 0)
-        return mmf__fail(m, MMF_EIO, "%s: NtQuerySection failed (status "
-                         "0x%08lx)", what, (unsigned long)status);
+        return mmf__fail(m, MMF_EIO,
+                         "%s: NtQuerySection failed (status "
+                         "0x%08lx)",
+                         what, (unsigned long)status);
     *size = info.size.QuadPart < 0 ? 0 : (uint64_t)info.size.QuadPart;
     return 0;
 }
@@ -568,9 +574,9 @@ int mmf__os_shm_unlink(const char *name)
 static int shm_set_size(mmf_map *m, struct win_fd *w, uint64_t size)
 {
     if (w->section == NULL) {
-        HANDLE s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL,
-                                      PAGE_READWRITE, HI32(size), LO32(size),
-                                      w->name);
+        HANDLE s =
+            CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE,
+                               HI32(size), LO32(size), w->name);
         if (s == NULL)
             return os_fail(m, GetLastError(), "CreateFileMappingW", NULL);
         uint64_t real = size;
@@ -821,8 +827,8 @@ int mmf__os_advise(mmf_map *m, void *addr, size_t len, int advice)
     case MMF_ADVICE_WILLNEED: {
         /* PrefetchVirtualMemory (Windows 8) reads the range in the
          * background; before it, there is nothing to ask. */
-        prefetch_fn prefetch = (prefetch_fn)lookup(L"kernel32.dll",
-                                                   "PrefetchVirtualMemory");
+        prefetch_fn prefetch =
+            (prefetch_fn)lookup(L"kernel32.dll", "PrefetchVirtualMemory");
         struct memory_range r = {addr, len};
         if (prefetch != NULL)
             (void)prefetch(GetCurrentProcess(), 1, &r, 0);
@@ -866,7 +872,8 @@ int mmf__os_residency(mmf_map *m, void *addr, size_t len, uint64_t *resident)
     query_ws_fn query =
         (query_ws_fn)lookup(L"kernel32.dll", "K32QueryWorkingSetEx");
     if (query == NULL)
-        return mmf__fail(m, MMF_ENOTSUP, "residency: QueryWorkingSetEx is "
+        return mmf__fail(m, MMF_ENOTSUP,
+                         "residency: QueryWorkingSetEx is "
                          "missing (Windows 7 or later)");
     struct working_set_ex info[512];
     size_t page = mmf__os_page_size();

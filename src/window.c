@@ -21,7 +21,8 @@ static int map_range(mmf_map *m, uint64_t start, uint64_t len)
 {
     uint64_t gran = mmf__os_granularity();
     uint64_t file_start = m->offset + start; /* checked at open/resize */
-    uint64_t aligned = m->kind == MMF__KIND_ANON ? 0 : align_down(file_start, gran);
+    uint64_t aligned =
+        m->kind == MMF__KIND_ANON ? 0 : align_down(file_start, gran);
     uint64_t lead = file_start - aligned;
     uint64_t total;
     size_t total_sz;

@@ -579,26 +579,26 @@ static void cursor_matrix(subject *s)
         }
 #if SIZE_MAX == UINT64_MAX
         /* position + n wraps */
-        BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_EOVERFLOW, "write:",
-            "overflows");
-        BAD(m, mmf_write(m, buf, SIZE_MAX - (size_t)s->len + 1),
-            MMF_EOVERFLOW, "write:", "overflows");
+        BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_EOVERFLOW,
+            "write:", "overflows");
+        BAD(m, mmf_write(m, buf, SIZE_MAX - (size_t)s->len + 1), MMF_EOVERFLOW,
+            "write:", "overflows");
         if (grow) /* would grow the file past 2^63-1 */
-            BAD(m, mmf_write(m, buf, (size_t)I64), MMF_EOVERFLOW, "resize:",
-                "largest file offset");
+            BAD(m, mmf_write(m, buf, (size_t)I64), MMF_EOVERFLOW,
+                "resize:", "largest file offset");
         assert_int_equal(mmf_seek(m, 0, MMF_SEEK_SET, NULL), 0);
         if (grow)
-            BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_EOVERFLOW, "resize:",
-                "largest file offset");
+            BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_EOVERFLOW,
+                "resize:", "largest file offset");
         else
-            BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_ERANGE, "write:",
-                "do not fit");
+            BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_ERANGE,
+                "write:", "do not fit");
 #else
         /* a 32-bit size_t cannot wrap a 64-bit position; with MMF_GROW
          * the 4 GiB write would be a real (and disk-filling) resize */
         if (!grow)
-            BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_ERANGE, "write:",
-                "do not fit");
+            BAD(m, mmf_write(m, buf, SIZE_MAX), MMF_ERANGE,
+                "write:", "do not fit");
 #endif
         assert_int_equal(mmf_seek(m, (int64_t)s->len, MMF_SEEK_SET, NULL), 0);
     }

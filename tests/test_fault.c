@@ -328,8 +328,8 @@ static volatile LONG in_page_made;
 static LONG CALLBACK make_in_page_error(EXCEPTION_POINTERS *ep)
 {
     EXCEPTION_RECORD *r = ep->ExceptionRecord;
-    char *addr = r->NumberParameters >= 2 ? (char *)r->ExceptionInformation[1]
-                                          : NULL;
+    char *addr =
+        r->NumberParameters >= 2 ? (char *)r->ExceptionInformation[1] : NULL;
     if (r->ExceptionCode == EXCEPTION_ACCESS_VIOLATION && addr >= in_page_lo &&
         addr < in_page_hi) {
         r->ExceptionCode = EXCEPTION_IN_PAGE_ERROR;
@@ -372,8 +372,8 @@ static volatile LONG host_handler_ran;
 static LONG CALLBACK host_handler(EXCEPTION_POINTERS *ep)
 {
     const EXCEPTION_RECORD *r = ep->ExceptionRecord;
-    char *addr = r->NumberParameters >= 2 ? (char *)r->ExceptionInformation[1]
-                                          : NULL;
+    char *addr =
+        r->NumberParameters >= 2 ? (char *)r->ExceptionInformation[1] : NULL;
     if (r->ExceptionCode != EXCEPTION_ACCESS_VIOLATION || addr < host_page ||
         addr >= host_page + 4096)
         return EXCEPTION_CONTINUE_SEARCH;
@@ -537,7 +537,8 @@ int main(void)
         cmocka_unit_test(growth_under_map_is_invisible_until_resize),
 #ifndef _WIN32
         cmocka_unit_test(faults_outside_the_guard_reach_the_host_handler),
-        cmocka_unit_test(unguarded_fault_without_host_handler_kills_with_sigbus),
+        cmocka_unit_test(
+            unguarded_fault_without_host_handler_kills_with_sigbus),
         cmocka_unit_test(threads_fault_independently),
         cmocka_unit_test(durable_flush_survives_sigkill),
 #else

@@ -158,7 +158,8 @@ static void offset_at_or_past_end_is_an_error(void **state)
     o.offset = 4;
     o.length = 7;
     assert_int_equal(mmf_open_path(m, p, &o), MMF_ERANGE);
-    assert_non_null(strstr(mmf_errmsg(m), "past the end of the file (10 bytes)"));
+    assert_non_null(
+        strstr(mmf_errmsg(m), "past the end of the file (10 bytes)"));
     o.offset = UINT64_MAX - 1;
     o.length = 5;
     assert_int_equal(mmf_open_path(m, p, &o), MMF_EOVERFLOW);
@@ -201,7 +202,8 @@ static void each_unmappable_kind_has_its_own_error(void **state)
     mmf_map *m = new_map();
     assert_int_equal(mmf_open_path(m, th_path("missing"), NULL), MMF_ENOENT);
     assert_non_null(strstr(mmf_errmsg(m), "missing"));
-    assert_int_not_equal(mmf_os_error(m), 0); /* ENOENT or ERROR_FILE_NOT_FOUND */
+    assert_int_not_equal(mmf_os_error(m),
+                         0); /* ENOENT or ERROR_FILE_NOT_FOUND */
     assert_int_equal(mmf_open_path(m, "", NULL), MMF_EINVAL);
     assert_int_equal(mmf_os_error(m), 0); /* the library's own check */
     assert_int_equal(mmf_open_path(m, th_tmpdir(), NULL), MMF_EISDIR);
@@ -253,7 +255,9 @@ static void permission_denied_is_eacces(void **state)
         if (mmf_new(&m) != 0)
             _exit(4);
         int rc = mmf_open_path(m, p, NULL);
-        _exit(rc == MMF_EACCES && strstr(mmf_errmsg(m), "Permission denied") ? 0 : 1);
+        _exit(rc == MMF_EACCES && strstr(mmf_errmsg(m), "Permission denied")
+                  ? 0
+                  : 1);
     }
     int status;
     waitpid(pid, &status, 0);
@@ -318,7 +322,8 @@ static void create_flag_makes_file_of_length(void **state)
 {
     (void)state;
     const char *p = th_path("created.bin");
-    mmf_map *m = open_path(p, MMF_ACCESS_WRITE, 0, 10000, MMF_CREATE | MMF_GROW);
+    mmf_map *m =
+        open_path(p, MMF_ACCESS_WRITE, 0, 10000, MMF_CREATE | MMF_GROW);
     assert_int_equal(mmf_length(m), 10000);
     assert_int_equal(th_file_size(p), 10000);
     mmf_free(m);
@@ -629,7 +634,8 @@ static void each_unmappable_kind_has_its_own_error_windows(void **state)
     mmf_map *m = new_map();
     assert_int_equal(mmf_open_path(m, th_path("missing"), NULL), MMF_ENOENT);
     assert_non_null(strstr(mmf_errmsg(m), "missing"));
-    assert_int_not_equal(mmf_os_error(m), 0); /* ENOENT or ERROR_FILE_NOT_FOUND */
+    assert_int_not_equal(mmf_os_error(m),
+                         0); /* ENOENT or ERROR_FILE_NOT_FOUND */
     assert_int_equal(mmf_open_path(m, "", NULL), MMF_EINVAL);
     assert_int_equal(mmf_os_error(m), 0); /* the library's own check */
     assert_int_equal(mmf_open_path(m, th_tmpdir(), NULL), MMF_EISDIR);
@@ -654,11 +660,10 @@ static void each_unmappable_kind_has_its_own_error_windows(void **state)
     _close(fds[1]);
     /* A directory as a descriptor: only a handle opened with
      * FILE_FLAG_BACKUP_SEMANTICS can be one. */
-    HANDLE dh = CreateFileA(th_tmpdir(), GENERIC_READ,
-                            FILE_SHARE_READ | FILE_SHARE_WRITE |
-                                FILE_SHARE_DELETE,
-                            NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS,
-                            NULL);
+    HANDLE dh =
+        CreateFileA(th_tmpdir(), GENERIC_READ,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
     assert_true(dh != INVALID_HANDLE_VALUE);
     int dfd = _open_osfhandle((intptr_t)dh, _O_RDONLY);
     assert_true(dfd >= 0);

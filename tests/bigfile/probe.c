@@ -76,10 +76,10 @@ static int walk(const char *path, const char *pat)
      * length does not even fit in size_t nothing was tried and there is
      * none. */
     if (mmf_is_windowed(m))
-        printf("fallback message: %s\n",
-               mmf_errmsg(m)[0] != '\0' ? mmf_errmsg(m)
-                                         : "(none: the length does not fit "
-                                           "in size_t, nothing was tried)");
+        printf("fallback message: %s\n", mmf_errmsg(m)[0] != '\0'
+                                             ? mmf_errmsg(m)
+                                             : "(none: the length does not fit "
+                                               "in size_t, nothing was tried)");
 
     printf("find");
     for (pos = 0;; pos = at + plen) {

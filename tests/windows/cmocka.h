@@ -51,8 +51,14 @@ struct CMUnitTest {
     void *initial_state;
 };
 
-#define cmocka_unit_test(f) {#f, f, NULL, NULL, NULL}
-#define cmocka_unit_test_setup_teardown(f, s, t) {#f, f, s, t, NULL}
+#define cmocka_unit_test(f)                                                    \
+    {                                                                          \
+#f, f, NULL, NULL, NULL                                                \
+    }
+#define cmocka_unit_test_setup_teardown(f, s, t)                               \
+    {                                                                          \
+#f, f, s, t, NULL                                                      \
+    }
 
 enum { CMSHIM_OK, CMSHIM_FAILED, CMSHIM_SKIPPED };
 
@@ -65,8 +71,8 @@ static CMSHIM_UNUSED CMSHIM_NORETURN void cmshim_leave(int status)
     longjmp(cmshim_env, status);
 }
 
-static CMSHIM_UNUSED CMSHIM_NORETURN CMSHIM_PRINTF(3, 4) void
-cmshim_fail(const char *file, int line, const char *fmt, ...)
+static CMSHIM_UNUSED CMSHIM_NORETURN CMSHIM_PRINTF(3, 4) void cmshim_fail(
+    const char *file, int line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -26,8 +26,8 @@ int main(void)
     if (rc == 0)
         rc = mmf_copy_out(m, 70000, got, 5);
     if (rc != 0 || pos != 70002 || strcmp(got, "hello") != 0) {
-        printf("dll: a map through the DLL failed: %s (%s)\n",
-               mmf_err_name(rc), m != NULL ? mmf_errmsg(m) : "");
+        printf("dll: a map through the DLL failed: %s (%s)\n", mmf_err_name(rc),
+               m != NULL ? mmf_errmsg(m) : "");
         return 1;
     }
     mmf_free(m);

@@ -59,8 +59,8 @@ static TW_UNUSED int tw_run(const wchar_t *app, const wchar_t *cmdline,
     if (line == NULL)
         return -1;
     memcpy(line, cmdline, len * sizeof *line);
-    BOOL ok = CreateProcessW(app, line, NULL, NULL, FALSE, 0, NULL, NULL, &si,
-                             &pi);
+    BOOL ok =
+        CreateProcessW(app, line, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi);
     free(line);
     if (!ok) {
         fprintf(stderr, "CreateProcessW: error %lu\n",
@@ -68,10 +68,10 @@ static TW_UNUSED int tw_run(const wchar_t *app, const wchar_t *cmdline,
         return -1;
     }
     DWORD waited = WaitForSingleObject(pi.hProcess, 60000);
-    int rc = waited == WAIT_OBJECT_0 &&
-                     GetExitCodeProcess(pi.hProcess, exit_code)
-                 ? 0
-                 : -1;
+    int rc =
+        waited == WAIT_OBJECT_0 && GetExitCodeProcess(pi.hProcess, exit_code)
+            ? 0
+            : -1;
     if (waited != WAIT_OBJECT_0)
         TerminateProcess(pi.hProcess, 99);
     CloseHandle(pi.hThread);
@@ -118,8 +118,8 @@ static TW_UNUSED char **tw_child_args(int *argc)
     char **argv = wargv != NULL ? calloc((size_t)n + 1, sizeof *argv) : NULL;
     *argc = argv != NULL ? n : 0;
     for (int i = 0; argv != NULL && i < n; i++) {
-        int len = WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, NULL, 0, NULL,
-                                      NULL);
+        int len =
+            WideCharToMultiByte(CP_UTF8, 0, wargv[i], -1, NULL, 0, NULL, NULL);
         argv[i] = malloc(len > 0 ? (size_t)len : 1);
         if (argv[i] == NULL) {
             *argc = 0;
@@ -144,8 +144,8 @@ static TW_UNUSED long long tw_file_size(const char *path)
 {
     WIN32_FILE_ATTRIBUTE_DATA info;
     wchar_t *w = tw_widen(path);
-    BOOL ok = w != NULL &&
-              GetFileAttributesExW(w, GetFileExInfoStandard, &info);
+    BOOL ok =
+        w != NULL && GetFileAttributesExW(w, GetFileExInfoStandard, &info);
     free(w);
     return ok ? (long long)(((uint64_t)info.nFileSizeHigh << 32) |
                             info.nFileSizeLow)
@@ -161,10 +161,10 @@ static TW_UNUSED int tw_unix_truncate(const char *path, uint64_t size)
 {
     typedef char *(CDECL * unix_name_fn)(const wchar_t *);
     HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
-    unix_name_fn unix_name =
-        k32 != NULL ? (unix_name_fn)(void (*)(void))GetProcAddress(
-                          k32, "wine_get_unix_file_name")
-                    : NULL;
+    unix_name_fn unix_name = k32 != NULL
+                                 ? (unix_name_fn)(void (*)(void))GetProcAddress(
+                                       k32, "wine_get_unix_file_name")
+                                 : NULL;
     wchar_t *wpath = tw_widen(path);
     char *upath = unix_name != NULL && wpath != NULL ? unix_name(wpath) : NULL;
     free(wpath);
@@ -180,9 +180,9 @@ static TW_UNUSED int tw_unix_truncate(const char *path, uint64_t size)
     memset(&si, 0, sizeof si);
     memset(&pi, 0, sizeof pi);
     si.cb = sizeof si;
-    BOOL ok = wcmd != NULL &&
-              CreateProcessW(L"Z:\\usr\\bin\\truncate", wcmd, NULL, NULL,
-                             FALSE, 0, NULL, NULL, &si, &pi);
+    BOOL ok =
+        wcmd != NULL && CreateProcessW(L"Z:\\usr\\bin\\truncate", wcmd, NULL,
+                                       NULL, FALSE, 0, NULL, NULL, &si, &pi);
     free(wcmd);
     if (!ok)
         return -1;
