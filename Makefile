@@ -8,7 +8,7 @@ JOBS       ?= 2
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMF_WERROR=ON
 NEED       = scripts/need-packages.sh
 
-.PHONY: all deps check check-unit check-asan check-cli check-python check-bigfile check-install \
+.PHONY: all deps check check-format check-unit check-asan check-cli check-python check-bigfile check-install \
         check-windows windows-check check-i686 i686 check-fuzz check-reliability \
         check-valgrind demo bench fuzz install clean
 
@@ -24,12 +24,19 @@ deps:
 	@$(NEED) cmake libcmocka-dev pkg-config clang libclang-rt-14-dev valgrind
 
 # Everything CI runs.  Each step prints its own summary.
-check: deps all check-unit check-install check-asan check-cli check-python check-reliability \
+check: deps check-format all check-unit check-install check-asan check-cli check-python check-reliability \
        check-bigfile check-windows check-i686 check-fuzz check-valgrind
 	@echo "make check: all steps passed"
 
 check-unit: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The C sources follow .clang-format.
+check-format:
+	@$(NEED) clang-format
+	@files=$$(git ls-files '*.c' '*.h' 2>/dev/null || find src include cli tests bench fuzz python -name '*.[ch]'); \
+	 if clang-format --dry-run --Werror $$files; then echo "format: $$(echo $$files | wc -w) files clean"; \
+	 else echo "format: run clang-format -i on the files above"; exit 1; fi
 
 # Install into a temporary prefix; build the README example with
 # pkg-config and with find_package(mmapfile).
