@@ -375,7 +375,8 @@ typedef enum mmf_advice {
 
 /* Give the OS a hint for [offset, offset+length) (length 0: to the end).
  * An advice the platform lacks is a no-op success.  On a windowed map the
- * advice is applied to the part of the range inside the current window.
+ * window moves to `offset` and the advice covers the part of the range
+ * inside it.
  * Returns 0, MMF_ECLOSED, MMF_EINVAL, MMF_ERANGE, MMF_EOVERFLOW, MMF_EIO. */
 MMF_EXTERN int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length,
                           int advice);

@@ -609,6 +609,23 @@ int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
     return 0;
 }
 
+/* The part of [offset, offset+length) that advice can reach: on a
+ * windowed map the window is first moved to `offset`, so that the advice
+ * lands somewhere (and a bad advice is refused) whatever was mapped
+ * before. */
+static int advice_span(mmf_map *m, uint64_t offset, uint64_t length,
+                       char **addr, size_t *alen)
+{
+    if (m->windowed && length > 0) {
+        char *p;
+        uint64_t avail;
+        int rc = mmf__span(m, offset, 1, length, &p, &avail);
+        if (rc != 0)
+            return rc;
+    }
+    return page_span(m, offset, length, addr, alen);
+}
+
 int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
 {
     int rc = page_args(m, "advise", offset, &length);
@@ -618,7 +635,8 @@ int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
         return mmf__fail(m, MMF_EINVAL, "advise: unknown advice %d", advice);
     char *addr;
     size_t alen;
-    page_span(m, offset, length, &addr, &alen);
+    if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
+        return rc;
     return alen > 0 ? mmf__os_advise(m, addr, alen, advice) : 0;
 }
 
@@ -629,7 +647,8 @@ int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
         return rc;
     char *addr;
     size_t alen;
-    page_span(m, offset, length, &addr, &alen);
+    if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
+        return rc;
     return alen > 0 ? mmf__os_advise_raw(m, addr, alen, os_advice) : 0;
 }
 

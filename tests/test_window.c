@@ -266,6 +266,29 @@ static void needle_longer_than_window_walks_by_windows(void **state)
 }
 
 #ifndef _WIN32
+/* Advice reaches a windowed map as it reaches a whole one: the window
+ * moves to the offset, so a bad advice is refused either way. */
+static void advice_on_windowed_map_moves_the_window(void **state)
+{
+    (void)state;
+    const char *p = th_path("advise-windowed.bin");
+    char data[100000];
+    th_fill(data, sizeof data, 6);
+    th_write_file(p, data, sizeof data);
+    mmf_map *v = open_map(p, 1, 0), *w = open_map(p, 0, 0);
+    /* Linux says EINVAL (MMF_EIO); qemu-user accepts any advice: the
+     * windowed map must answer as the whole one does. */
+    int whole = mmf_advise_raw(w, 50000, 100, 9999);
+    assert_true(whole == MMF_EIO || whole == 0);
+    assert_int_equal(mmf_advise_raw(v, 50000, 100, 9999), whole);
+    assert_int_equal(mmf_advise(v, 50000, 100, MMF_ADVICE_WILLNEED), 0);
+    void *ptr; /* the window now holds offset 50000 */
+    assert_int_equal(mmf_view(v, 50000, 0, &ptr), 0);
+    assert_memory_equal(ptr, data + 50000, 16);
+    mmf_free(v);
+    mmf_free(w);
+}
+
 /* Under an address-space limit a whole mapping of a large file fails and
  * MMF_WINDOW_FALLBACK serves it through windows. */
 static void fallback_to_windows_when_address_space_is_short(void **state)
@@ -357,6 +380,7 @@ int main(void)
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit_windows),
 #endif
 #ifndef _WIN32
+        cmocka_unit_test(advice_on_windowed_map_moves_the_window),
         cmocka_unit_test(fallback_to_windows_when_address_space_is_short),
 #endif
     };
