@@ -169,14 +169,17 @@ MMF_EXTERN void mmf_free(mmf_map *m);
  * so the safe choice is taken), read-write for MMF_ACCESS_WRITE.  The
  * library keeps its own descriptor until mmf_close().  A range past the end
  * of the file is MMF_ERANGE unless the map is writable and opts->flags has
- * MMF_GROW: then the file is extended to offset+length.
+ * MMF_GROW: then the file is extended to offset+length.  A refused open
+ * leaves the file as it was; a file that MMF_CREATE created is removed.
  * Returns 0 or: MMF_EINVAL (bad options), MMF_EBUSY (already open),
  * MMF_ENOENT, MMF_EACCES (permission), MMF_EISDIR, MMF_EPIPE, MMF_ESOCKET,
  * MMF_EDEVICE, MMF_EEMPTY (empty file with length 0, unless MMF_ACCESS_WRITE
  * or MMF_GROW: then an empty map that mmf_resize() can grow), MMF_ERANGE
  * (offset at or past the end of the file, or offset+length past it for a
  * map that cannot extend the file), MMF_EOVERFLOW, MMF_ENOMEM (no address
- * space; see MMF_WINDOW_FALLBACK), MMF_EIO. */
+ * space; see MMF_WINDOW_FALLBACK), MMF_ENOTSUP (MMF_WINDOWED with
+ * MMF_ACCESS_COPY), MMF_ENOSPC (MMF_GROW could not reserve the blocks),
+ * MMF_EIO. */
 MMF_EXTERN int mmf_open_path(mmf_map *m, const char *path,
                              const mmf_options *opts);
 
@@ -270,8 +273,9 @@ MMF_EXTERN int mmf_pointer(mmf_map *m, void **ptr, uint64_t *length);
 
 /* Borrow [offset, offset+n) as contiguous memory.  On a windowed map this
  * moves the window; the pointer is valid until the next call on the object.
- * Returns 0, MMF_ECLOSED, MMF_ERANGE, MMF_EOVERFLOW, MMF_ENOTSUP (n larger
- * than the window), MMF_ENOMEM. */
+ * Unguarded memory, like mmf_pointer's.  n == 0 borrows nothing (the
+ * pointer is only an address).  Returns 0, MMF_ECLOSED, MMF_ERANGE,
+ * MMF_EOVERFLOW, MMF_ENOTSUP (n larger than the window), MMF_ENOMEM. */
 MMF_EXTERN int mmf_view(mmf_map *m, uint64_t offset, size_t n, void **ptr);
 
 MMF_EXTERN int mmf_get_byte(mmf_map *m, uint64_t offset, uint8_t *out);
