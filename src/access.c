@@ -13,6 +13,14 @@
 #include <stdatomic.h>
 #include <string.h>
 
+int mmf__fault_at(mmf_map *m, uint64_t map_off)
+{
+    return mmf__fail(m, MMF_EFAULT,
+                     "the mapped file shrank or could not be read or written "
+                     "at offset %llu",
+                     (unsigned long long)map_off);
+}
+
 /* Unlink the guard and turn the fault into an error naming the offset. */
 static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
                        uint64_t map_off)
@@ -29,10 +37,7 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
         if (page_start > lo)
             at = map_off + (uint64_t)(page_start - lo);
     }
-    return mmf__fail(m, MMF_EFAULT,
-                     "the mapped file shrank or could not be read or written "
-                     "at offset %llu",
-                     (unsigned long long)at);
+    return mmf__fault_at(m, at);
 }
 
 /* The guard protocol as a macro so that each primitive keeps its own frame
@@ -68,10 +73,7 @@ int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
         size_t left = mmf__probe_copy(dst, src, n);
         if (MMF__LIKELY(left == 0))
             return 0;
-        return mmf__fail(m, MMF_EFAULT,
-                         "the mapped file shrank or could not be read or "
-                         "written at offset %llu",
-                         (unsigned long long)(map_off + (n - left)));
+        return mmf__fault_at(m, map_off + (n - left));
     }
 #endif
     /* Only one side is mapped; naming the mapped one in the message is the
@@ -91,15 +93,7 @@ int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
     return 0;
 }
 
-#ifdef MMF__HAVE_PROBES
-int mmf__byte_fault(mmf_map *m, uint64_t map_off)
-{
-    return mmf__fail(m, MMF_EFAULT,
-                     "the mapped file shrank or could not be read or written "
-                     "at offset %llu",
-                     (unsigned long long)map_off);
-}
-#else
+#ifndef MMF__HAVE_PROBES
 int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                      uint64_t map_off)
 {

@@ -294,6 +294,8 @@ void mmf__mapping_release(mmf_map *m);
  * behalf.  `map_off` is the map offset of `src`/`dst`, for the message. */
 int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
                       uint64_t map_off);
+/* The one MMF_EFAULT message: "the mapped file shrank ... at offset N". */
+int mmf__fault_at(mmf_map *m, uint64_t map_off);
 int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
                       uint64_t map_off);
 /* Search hay[0, hlen) for needle; *found receives the offset in hay or
@@ -309,20 +311,19 @@ int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
                        uint64_t *count, size_t *tail);
 #ifdef MMF__HAVE_PROBES
 /* Inline, so that a byte access costs no call at all. */
-int mmf__byte_fault(mmf_map *m, uint64_t map_off);
 static inline int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                                    uint64_t map_off)
 {
     if (MMF__LIKELY(mmf__probe_load_byte(src, out) == 0))
         return 0;
-    return mmf__byte_fault(m, map_off);
+    return mmf__fault_at(m, map_off);
 }
 static inline int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value,
                                    uint64_t map_off)
 {
     if (MMF__LIKELY(mmf__probe_store_byte(dst, value) == 0))
         return 0;
-    return mmf__byte_fault(m, map_off);
+    return mmf__fault_at(m, map_off);
 }
 #else
 int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,

@@ -90,30 +90,33 @@ size_t mmf__os_granularity(void)
 
 /* Refuse what mmap cannot map, each with its own code: mapping a FIFO or a
  * tty fails with an errno that does not say why, and /dev/zero-like devices
- * map something that is not a file at all. */
+ * map something that is not a file at all.  `fd` may be -1 (only a path's
+ * stat is known): a character device is then not told apart from a tty. */
+static int refuse_kind(mmf_map *m, mode_t mode, int fd, const char *what)
+{
+    if (S_ISREG(mode) || S_ISBLK(mode))
+        return 0;
+    if (S_ISDIR(mode))
+        return mmf__fail(m, MMF_EISDIR, "%s: is a directory", what);
+    if (S_ISFIFO(mode))
+        return mmf__fail(m, MMF_EPIPE,
+                         "%s: is a pipe or FIFO, which cannot be mapped", what);
+    if (S_ISSOCK(mode))
+        return mmf__fail(m, MMF_ESOCKET,
+                         "%s: is a socket, which cannot be mapped", what);
+    if (S_ISCHR(mode))
+        return mmf__fail(
+            m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped", what,
+            fd >= 0 && isatty(fd) ? "terminal" : "character device");
+    return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
+}
+
 static int check_kind(mmf_map *m, int fd, const char *what)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
         return os_fail(m, errno, "fstat", what);
-    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
-        return 0;
-    if (S_ISDIR(st.st_mode))
-        return mmf__fail(m, MMF_EISDIR, "%s: is a directory", what);
-    if (S_ISFIFO(st.st_mode))
-        return mmf__fail(m, MMF_EPIPE,
-                         "%s: is a pipe or FIFO, which cannot "
-                         "be mapped",
-                         what);
-    if (S_ISSOCK(st.st_mode))
-        return mmf__fail(m, MMF_ESOCKET,
-                         "%s: is a socket, which cannot be "
-                         "mapped",
-                         what);
-    if (S_ISCHR(st.st_mode))
-        return mmf__fail(m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped",
-                         what, isatty(fd) ? "terminal" : "character device");
-    return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
+    return refuse_kind(m, st.st_mode, fd, what);
 }
 
 int mmf__os_open_path(mmf_map *m, const char *path, int writable, int *create,
@@ -143,18 +146,9 @@ int mmf__os_open_path(mmf_map *m, const char *path, int writable, int *create,
          * with ENXIO, which names neither: say what the path is. */
         int err = errno;
         struct stat st;
-        if (err == ENXIO && stat(path, &st) == 0) {
-            if (S_ISSOCK(st.st_mode))
-                return mmf__fail(m, MMF_ESOCKET,
-                                 "%s: is a socket, which "
-                                 "cannot be mapped",
-                                 path);
-            if (S_ISCHR(st.st_mode))
-                return mmf__fail(m, MMF_EDEVICE,
-                                 "%s: is a character "
-                                 "device, which cannot be mapped",
-                                 path);
-        }
+        if (err == ENXIO && stat(path, &st) == 0 &&
+            (S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode)))
+            return refuse_kind(m, st.st_mode, -1, path);
         if (err == EISDIR)
             return mmf__fail(m, MMF_EISDIR, "%s: is a directory", path);
         return os_fail(m, err, "open", path);
