@@ -382,6 +382,15 @@ static void refresh(MmapObject *self)
         self->base = p;
 }
 
+/* A Python index as a slice clamps it: negative counts from the end, and
+ * the result lies in [0, size]. */
+static inline Py_ssize_t clamp_index(Py_ssize_t v, Py_ssize_t size)
+{
+    if (v < 0)
+        return v + size < 0 ? 0 : v + size;
+    return v > size ? size : v;
+}
+
 /* [start, end) search arguments, clamped like slice indices; the default
  * start is the cursor, as in the stdlib's find(). */
 static int search_args(MmapObject *self, const char *name,
@@ -410,20 +419,8 @@ static int search_args(MmapObject *self, const char *name,
     if (!have_start)
         start = (Py_ssize_t)self->pos;
     *beyond = start > size; /* bytes.count() finds nothing there */
-    if (start < 0) {
-        start += size;
-        if (start < 0)
-            start = 0;
-    } else if (start > size) {
-        start = size;
-    }
-    if (end < 0) {
-        end += size;
-        if (end < 0)
-            end = 0;
-    } else if (end > size) {
-        end = size;
-    }
+    start = clamp_index(start, size);
+    end = clamp_index(end, size);
     *start_out = (uint64_t)start;
     *end_out = (uint64_t)end;
     *empty = end < start;
@@ -1278,14 +1275,7 @@ static inline int fast_bound(PyObject *o, Py_ssize_t none_value,
     }
     if (!small_int(o, &v))
         return 0;
-    if (v < 0) {
-        v += size;
-        if (v < 0)
-            v = 0;
-    } else if (v > size) {
-        v = size;
-    }
-    *out = v;
+    *out = clamp_index(v, size);
     return 1;
 }
 
