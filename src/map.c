@@ -138,7 +138,6 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->flags = o->flags;
     m->offset = kind == MMF__KIND_ANON ? 0 : o->offset;
     m->pos = 0;
-    int writable = m->access != MMF_ACCESS_READ;
     int may_extend = m->access == MMF_ACCESS_WRITE && (o->flags & MMF_GROW);
 
     if (kind != MMF__KIND_ANON) {
@@ -193,7 +192,6 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     } else {
         m->length = o->length;
     }
-    (void)writable;
 
     rc = choose_window(m, o->window_size);
     if (rc != 0)
