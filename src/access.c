@@ -42,14 +42,17 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
 
 /* The guard protocol as a macro so that each primitive keeps its own frame
  * (a jump point must live in a frame that is still active when the handler
- * jumps to it). */
+ * jumps to it).  [lo, lo+span) is the mapped memory the body touches: the
+ * only faults the handler may claim for this call. */
 /* The signal fences keep the compiler from moving the access across the
  * linking and unlinking of the guard (or from dropping the link as a dead
  * store): the handler must see the guard exactly while the body runs. */
-#define GUARDED(m, base, n, map_off, body)                                     \
+#define GUARDED_SPAN(m, base, n, map_off, lo, span, body)                      \
     do {                                                                       \
         mmf__guard g_;                                                         \
         g_.prev = mmf__guard_current;                                          \
+        g_.touch_lo = (const char *)(lo);                                      \
+        g_.touch_hi = (const char *)(lo) + (span);                             \
         g_.fault_addr = NULL;                                                  \
         if (MMF__SETJMP(g_.env) != 0)                                          \
             return fault_error((m), &g_, (base), (n), (map_off));              \
@@ -59,6 +62,8 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
         atomic_signal_fence(memory_order_seq_cst);                             \
         mmf__guard_current = g_.prev;                                          \
     } while (0)
+#define GUARDED(m, base, n, map_off, body)                                     \
+    GUARDED_SPAN(m, base, n, map_off, base, n, body)
 
 /* Up to this many bytes a copy is one recoverable `rep movsb` (about as
  * fast as a memcpy call for small sizes); above it the jump point's cost
@@ -89,7 +94,11 @@ int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
 int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
                       uint64_t map_off)
 {
-    GUARDED(m, src, n, map_off, memmove(dst, src, n));
+    /* Both sides are in the mapping: the span covers the two. */
+    const char *lo = (const char *)(dst < src ? dst : src);
+    const char *hi = (const char *)(dst < src ? src : dst) + n;
+    GUARDED_SPAN(m, src, n, map_off, lo, (size_t)(hi - lo),
+                 memmove(dst, src, n));
     return 0;
 }
 

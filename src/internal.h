@@ -192,6 +192,13 @@ typedef sigjmp_buf mmf__jmp_buf;
 typedef struct mmf__guard {
     mmf__jmp_buf env;
     struct mmf__guard *prev;
+    /* The mapped bytes this call touches, [touch_lo, touch_hi): the handler
+     * claims a fault only if its address lies there.  A fault anywhere else
+     * (the caller's own buffer, the host's own mapping touched by a signal
+     * handler that interrupted us) belongs to whoever would get it without
+     * mmapfile, and goes on to them. */
+    const char *touch_lo;
+    const char *touch_hi;
     const void *volatile fault_addr; /* set by the handler */
 } mmf__guard;
 
