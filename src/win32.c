@@ -963,10 +963,12 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
 
 /* --- the fault guard --------------------------------------------------------
  *
- * One vectored exception handler for the process, added the first time a
- * map is opened and called before any frame-based handler.  A fault on a
- * mapped view in a thread with a guard linked resumes in guard_resume(),
- * which jumps back into the guarded call; any other exception goes on to
+ * One vectored exception handler for the process (one per copy of the
+ * library), added the first time a map is opened, called before any
+ * frame-based handler, and removed when the module holding it is unloaded
+ * (on_module_event below).  A fault inside the span of the map that the
+ * thread's current guarded call touches resumes in guard_resume(), which
+ * jumps back into the guarded call; any other exception goes on to
  * whatever handles it (EXCEPTION_CONTINUE_SEARCH).
  *
  * The handler does not jump itself: it runs on top of the system's
