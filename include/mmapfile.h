@@ -38,7 +38,9 @@
  * lost page there raises SIGBUS (POSIX) or EXCEPTION_IN_PAGE_ERROR (Windows)
  * as with any mapping.  The guard installs a SIGBUS handler the first time a
  * map is opened; faults outside guarded calls are passed on to the handler
- * that was installed before it (or to the default action).
+ * that was installed before it (or to the default action).  On Windows it
+ * is a vectored exception handler, removed again when the module holding
+ * the library (its DLL, or a DLL with a static copy inside) is unloaded.
  *
  * Threads.  Distinct objects may be used from distinct threads freely.  One
  * object may be shared between threads only for calls that do not move the
@@ -202,7 +204,11 @@ MMF_EXTERN int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags);
  * "/mmf-demo"; on Windows a named file mapping) so that unrelated processes
  * share one region.  With MMF_CREATE in opts->flags a missing object is
  * created with opts->length bytes; an existing one is mapped with its own
- * size (or opts->length if not 0).  Remove the name with mmf_shm_unlink().
+ * size (or opts->length if not 0).  Windows keeps a section's size in whole
+ * pages: an object created with length 100 is mapped by a second opener
+ * with length 0 as 4096 bytes (POSIX: 100), the bytes past 100 reading as
+ * zero; pass opts->length to map the creator's length.  Remove the name
+ * with mmf_shm_unlink().
  * Returns the codes of mmf_open_path(). */
 MMF_EXTERN int mmf_open_shm(mmf_map *m, const char *name,
                             const mmf_options *opts);
@@ -353,7 +359,11 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * clamped to the new length.  Pointers from mmf_pointer()/mmf_view() become
  * invalid.  Returns 0, MMF_ECLOSED, MMF_EACCES (read-only map; copy-on-write
  * maps of files; anonymous maps may grow or shrink), MMF_ENOSPC, MMF_ENOMEM,
- * MMF_EOVERFLOW, MMF_EIO. */
+ * MMF_EOVERFLOW, MMF_EIO.
+ * Windows: growth moves the end of the file, which allocates the clusters of
+ * an ordinary file but none of a sparse one (FILE_ATTRIBUTE_SPARSE_FILE);
+ * for a sparse file a full disk shows later, as an mmf_flush error or
+ * MMF_EFAULT, not as MMF_ENOSPC here. */
 MMF_EXTERN int mmf_resize(mmf_map *m, uint64_t new_length);
 
 #define MMF_FLUSH_SYNC 0    /* wait until written (msync MS_SYNC) */
@@ -374,7 +384,7 @@ typedef enum mmf_advice {
     MMF_ADVICE_WILLNEED = 3,
     MMF_ADVICE_DONTNEED = 4,
     MMF_ADVICE_HUGEPAGE = 5,
-    MMF_ADVICE_POPULATE = 6 /* fault the pages in now */
+    MMF_ADVICE_POPULATE = 6 /* fault the pages in now (locks stay) */
 } mmf_advice;
 
 /* Give the OS a hint for [offset, offset+length) (length 0: to the end).

@@ -27,6 +27,7 @@
 #include <windows.h>
 
 #include <io.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,24 +155,37 @@ static int os_fail(mmf_map *m, DWORD err, const char *call, const char *what)
 
 /* --- sizes --------------------------------------------------------------- */
 
-static SYSTEM_INFO system_info(void)
+/* Read once for the process.  Two threads' first opens may ask at the same
+ * time: InitOnceExecuteOnce makes the second wait until the first has
+ * filled the whole struct (a plain "is dwPageSize set yet" test could see
+ * the page size written and the granularity still 0, and divide by it). */
+static SYSTEM_INFO sys_info;
+static INIT_ONCE sys_info_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK read_system_info(INIT_ONCE *once, void *param, void **ctx)
 {
-    static SYSTEM_INFO cached;
-    if (cached.dwPageSize == 0)
-        GetSystemInfo(&cached);
-    return cached;
+    (void)once, (void)param, (void)ctx;
+    GetSystemInfo(&sys_info);
+    return TRUE;
+}
+
+static const SYSTEM_INFO *system_info(void)
+{
+    /* Cannot fail: the callback always succeeds. */
+    (void)InitOnceExecuteOnce(&sys_info_once, read_system_info, NULL, NULL);
+    return &sys_info;
 }
 
 size_t mmf__os_page_size(void)
 {
-    return system_info().dwPageSize;
+    return system_info()->dwPageSize;
 }
 
 /* Views start at multiples of this (64 KiB everywhere so far), not of the
  * page size: the core aligns file offsets down to it. */
 size_t mmf__os_granularity(void)
 {
-    return system_info().dwAllocationGranularity;
+    return system_info()->dwAllocationGranularity;
 }
 
 /* --- functions Windows gained later, looked up once ---------------------- */
@@ -688,20 +702,60 @@ int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
 
 /* --- mappings ------------------------------------------------------------ */
 
-/* Fault [p, p+len) into the working set now: a locked page is resident,
- * and unlocking leaves it there.  Locking goes 64 KiB at a time because
- * a process may only lock up to its minimum working-set size, and a page
- * that cannot be read makes VirtualLock fail instead of faulting.  A hint:
- * it stops at the first failure. */
+/* WIN32_MEMORY_RANGE_ENTRY, which older headers lack. */
+struct memory_range {
+    void *address;
+    SIZE_T bytes;
+};
+typedef BOOL(WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, struct memory_range *,
+                                  ULONG);
+
+/* PrefetchVirtualMemory (Windows 8) starts reading [p, p+len) in large
+ * requests; before Windows 8 there is nothing to ask.  A hint either way. */
+static void prefetch(void *p, size_t len)
+{
+    prefetch_fn fn =
+        (prefetch_fn)lookup(L"kernel32.dll", "PrefetchVirtualMemory");
+    struct memory_range r = {p, len};
+    if (fn != NULL)
+        (void)fn(GetCurrentProcess(), 1, &r, 0);
+}
+
+/* Read one byte of every page of [p, p+len) under the fault guard, so that
+ * a lost page ends the walk instead of the process.  Reads, not writes: a
+ * write would dirty every page of a writable map.  Returns 0, or -1 at the
+ * first lost page. */
+static int touch_pages(const char *p, size_t len)
+{
+    const size_t page = mmf__os_page_size();
+    mmf__guard g;
+    g.prev = mmf__guard_current;
+    g.touch_lo = p;
+    g.touch_hi = p + len;
+    g.fault_addr = NULL;
+    if (MMF__SETJMP(g.env) != 0) {
+        mmf__guard_recovered(); /* the handler unlinked the guard */
+        return -1;
+    }
+    mmf__guard_current = &g;
+    atomic_signal_fence(memory_order_seq_cst);
+    for (size_t off = 0; off < len; off += page)
+        (void)((const volatile char *)p)[off];
+    atomic_signal_fence(memory_order_seq_cst);
+    mmf__guard_current = g.prev;
+    return 0;
+}
+
+/* Fault [p, p+len) into the working set now (MMF_ADVICE_POPULATE,
+ * MMF_POPULATE): prefetch to read it in large requests, then touch each
+ * page, which maps it into this process.  Not VirtualLock + VirtualUnlock,
+ * which did the same but also unlocked pages the caller had locked with
+ * mmf_lock (VirtualUnlock does not count locks).  A hint: it stops at the
+ * first page that cannot be read. */
 static void populate(char *p, size_t len)
 {
-    const size_t step = 64 * 1024;
-    for (size_t done = 0; done < len; done += step) {
-        size_t n = len - done < step ? len - done : step;
-        if (!VirtualLock(p + done, n))
-            return;
-        VirtualUnlock(p + done, n);
-    }
+    prefetch(p, len);
+    (void)touch_pages(p, len);
 }
 
 int mmf__os_map(mmf_map *m, mmf__handle fd, uint64_t file_off, size_t len,
@@ -806,14 +860,6 @@ int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async)
     }
 }
 
-/* WIN32_MEMORY_RANGE_ENTRY, which older headers lack. */
-struct memory_range {
-    void *address;
-    SIZE_T bytes;
-};
-typedef BOOL(WINAPI *prefetch_fn)(HANDLE, ULONG_PTR, struct memory_range *,
-                                  ULONG);
-
 int mmf__os_advise(mmf_map *m, void *addr, size_t len, int advice)
 {
     switch (advice) {
@@ -824,16 +870,10 @@ int mmf__os_advise(mmf_map *m, void *addr, size_t len, int advice)
         /* No per-range access-pattern hint exists, and large pages need
          * SEC_LARGE_PAGES when the section is made (and a privilege). */
         return 0;
-    case MMF_ADVICE_WILLNEED: {
-        /* PrefetchVirtualMemory (Windows 8) reads the range in the
-         * background; before it, there is nothing to ask. */
-        prefetch_fn prefetch =
-            (prefetch_fn)lookup(L"kernel32.dll", "PrefetchVirtualMemory");
-        struct memory_range r = {addr, len};
-        if (prefetch != NULL)
-            (void)prefetch(GetCurrentProcess(), 1, &r, 0);
+    case MMF_ADVICE_WILLNEED:
+        /* Read in the background, without waiting. */
+        prefetch(addr, len);
         return 0;
-    }
     case MMF_ADVICE_POPULATE:
         populate(addr, len);
         return 0;
@@ -923,10 +963,12 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
 
 /* --- the fault guard --------------------------------------------------------
  *
- * One vectored exception handler for the process, added the first time a
- * map is opened and called before any frame-based handler.  A fault on a
- * mapped view in a thread with a guard linked resumes in guard_resume(),
- * which jumps back into the guarded call; any other exception goes on to
+ * One vectored exception handler for the process (one per copy of the
+ * library), added the first time a map is opened, called before any
+ * frame-based handler, and removed when the module holding it is unloaded
+ * (on_module_event below).  A fault inside the span of the map that the
+ * thread's current guarded call touches resumes in guard_resume(), which
+ * jumps back into the guarded call; any other exception goes on to
  * whatever handles it (EXCEPTION_CONTINUE_SEARCH).
  *
  * The handler does not jump itself: it runs on top of the system's
@@ -964,16 +1006,20 @@ static LONG CALLBACK on_exception(EXCEPTION_POINTERS *ep)
          rec->ExceptionCode != EXCEPTION_ACCESS_VIOLATION) ||
         rec->NumberParameters < 2)
         return EXCEPTION_CONTINUE_SEARCH;
-    /* Only faults on mapped views are ours: an access violation on the
-     * caller's own buffer is a bug that must crash as it would without us.
-     * Asked before the thread-local, whose first use in a thread allocates
-     * (mingw's emulated TLS) and so must not run for a fault in the heap. */
-    const void *addr = (const void *)rec->ExceptionInformation[1];
+    /* Only faults on mapped views can be ours.  Asked before the
+     * thread-local, whose first use in a thread allocates (mingw's emulated
+     * TLS) and so must not run for a fault in the heap. */
+    const char *addr = (const char *)rec->ExceptionInformation[1];
     MEMORY_BASIC_INFORMATION mbi;
     if (VirtualQuery(addr, &mbi, sizeof mbi) == 0 || mbi.Type != MEM_MAPPED)
         return EXCEPTION_CONTINUE_SEARCH;
+    /* And of those only the ones in the span the guarded call is touching:
+     * a fault on the caller's own buffer (its own view that it demand-
+     * faults from PAGE_NOACCESS, or a read-only one it passed as the
+     * destination) belongs to whoever would get it without mmapfile, and
+     * goes on to them. */
     mmf__guard *g = mmf__guard_current;
-    if (g == NULL)
+    if (g == NULL || addr < g->touch_lo || addr >= g->touch_hi)
         return EXCEPTION_CONTINUE_SEARCH;
     g->fault_addr = addr;
     mmf__guard_current = g->prev;
@@ -997,14 +1043,47 @@ static LONG CALLBACK on_exception(EXCEPTION_POINTERS *ep)
 }
 
 static INIT_ONCE guard_once = INIT_ONCE_STATIC_INIT;
+static void *guard_handler; /* AddVectoredExceptionHandler's handle */
 
 static BOOL CALLBACK install_once(INIT_ONCE *once, void *param, void **ctx)
 {
     (void)once, (void)param, (void)ctx;
     /* First in line: a host's handler for faults that are not ours still
      * sees them, since ours passes them on. */
-    return AddVectoredExceptionHandler(1, on_exception) != NULL;
+    guard_handler = AddVectoredExceptionHandler(1, on_exception);
+    return guard_handler != NULL;
 }
+
+/* The handler must leave with the code it points into.  Windows keeps a
+ * vectored handler registered after the module that added it is unloaded
+ * (Microsoft's page for AddVectoredExceptionHandler warns of it): after a
+ * FreeLibrary of a DLL holding this library, the next exception of any
+ * kind anywhere in the process would call into unmapped memory.
+ *
+ * A TLS callback rather than DllMain: the loader calls the callbacks of
+ * every module (EXE or DLL) that has them, with DllMain's arguments (PE
+ * format, "TLS Callback Functions"), and a static library can contribute
+ * one, while DllMain belongs to the module's author.  So the same code
+ * covers libmmapfile.dll and a static copy linked into someone else's
+ * DLL.  mingw-w64's CRT lays out the callback array: entries in sections
+ * .CRT$XLB to .CRT$XLY, sorted, between its own .CRT$XLA and .CRT$XLZ. */
+static void NTAPI on_module_event(void *module, DWORD reason, void *reserved)
+{
+    (void)module;
+    /* reserved != NULL: the process is ending, not the module being
+     * unloaded.  Do nothing then, as Microsoft asks of DllMain: other
+     * threads were stopped wherever they were, perhaps holding the lock
+     * of the handler list. */
+    if (reason == DLL_PROCESS_DETACH && reserved == NULL &&
+        guard_handler != NULL) {
+        RemoveVectoredExceptionHandler(guard_handler);
+        guard_handler = NULL;
+    }
+}
+
+__attribute__((section(".CRT$XLM"),
+               used)) static PIMAGE_TLS_CALLBACK mmf__module_event =
+    on_module_event;
 
 int mmf__guard_install(void)
 {

@@ -61,7 +61,9 @@ if ! cmake --build "$build" -j 2 --target mmapfile_static mmapfile_shared \
     exit 1
 fi
 
-tests=${MMF_WIN_TESTS:-$(cd "$root/tests" && ls test_*.c | sed 's/\.c$//')}
+# Every tests/test_*.c, and the Windows-only tests/windows/test_*.c.
+tests=${MMF_WIN_TESTS:-$(cd "$root/tests" && ls test_*.c windows/test_*.c |
+    sed 's|^windows/||; s/\.c$//')}
 built=""
 build_failed=0
 for t in $tests; do
@@ -98,6 +100,10 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
         { cat "$build/wineboot.log"; skipped_check "wineboot failed"; }
 fi
 
+# Beside the test programs: some load it (and guest_dll.dll) by name.
+dll="$build/mmapfile/libmmapfile.dll"
+cp "$dll" "$build/"
+
 passed=0
 failed=$build_failed
 skipped=0
@@ -126,14 +132,12 @@ done
 
 # The DLL: exports every MMF_EXTERN function of the header, needs nothing
 # but system DLLs, and a map works through it.  Counted as one test.
-dll="$build/mmapfile/libmmapfile.dll"
 objdump=x86_64-w64-mingw32-objdump
 want=$(grep -o 'MMF_EXTERN [^;]*(' "$root/include/mmapfile.h" |
        grep -o 'mmf_[a-z0-9_]*(' | tr -d '(' | sort -u)
 have=$("$objdump" -p "$dll" | sed -n 's/^[[:space:]]*\[ *[0-9]*\] \(mmf_[a-z0-9_]*\)$/\1/p' | sort -u)
 missing=$(comm -23 <(echo "$want") <(echo "$have") | tr '\n' ' ')
 imports=$("$objdump" -p "$dll" | sed -n 's/^[[:space:]]*DLL Name: //p' | tr '\n' ' ')
-cp "$dll" "$build/"
 timeout 120 "$wine" "$build/dll_smoke.exe" >"$build/dll_smoke.log" 2>&1
 dll_rc=$?
 tr -d '\r' <"$build/dll_smoke.log"
