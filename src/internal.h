@@ -136,6 +136,11 @@ int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
 /* Open or create a named shared-memory object (shm_open / named section). */
 int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
                      mmf__handle *fd);
+/* Open the named object for reading and writing, creating it if missing;
+ * *created says whether this call created it (and so may remove the name
+ * again if the open fails later). */
+int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
+                       int *created);
 int mmf__os_shm_unlink(const char *name);
 
 void mmf__os_close(mmf__handle fd);
@@ -146,6 +151,10 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
 int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
                           int reserve);
 int mmf__os_sync_file(mmf_map *m, mmf__handle fd);
+/* 1 if the OS lets the file behind fd be cut while this process has a view
+ * of it mapped (POSIX); 0 where it refuses (a Windows file:
+ * ERROR_USER_MAPPED_FILE), and the core must unmap its own view first. */
+int mmf__os_can_cut_mapped(mmf__handle fd);
 
 /* Map len bytes of fd at the granularity-aligned file offset `file_off`
  * with the map's access mode, or anonymous memory when fd is
@@ -291,6 +300,13 @@ void mmf__guard_recovered(void);
  * once; windowed maps move the window when the range is not in it. */
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
               char **ptr, uint64_t *avail);
+
+/* Map the file bytes behind map range [start, start+len) (len >= 1) and make
+ * it the current mapping; the mapping begins at the granularity boundary at
+ * or below offset+start, a detail the caller never sees.  The current
+ * mapping is neither unmapped nor changed, also on failure: the caller
+ * decides when the old one goes. */
+int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len);
 
 /* Map the whole range, or for windowed maps nothing yet. */
 int mmf__mapping_create(mmf_map *m);

@@ -197,6 +197,28 @@ int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
     return 0;
 }
 
+int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
+                       int *created)
+{
+    /* O_EXCL first, as for files: only a name this call made is ours to
+     * unlink when the open fails later. */
+    int f, made;
+    for (;;) {
+        f = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+        made = f >= 0;
+        if (f >= 0 || errno != EEXIST)
+            break;
+        f = shm_open(name, O_RDWR, 0600);
+        if (f >= 0 || errno != ENOENT) /* ENOENT: unlinked in between */
+            break;
+    }
+    if (f < 0)
+        return os_fail(m, errno, "shm_open", name);
+    *created = made;
+    *fd = f;
+    return 0;
+}
+
 void mmf__os_remove(const char *path)
 {
     (void)unlink(path);
@@ -266,6 +288,13 @@ int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
     if (r != 0)
         return os_fail(m, errno, "ftruncate", NULL);
     return 0;
+}
+
+/* POSIX cuts a file under any mapping: the pages past the end fault. */
+int mmf__os_can_cut_mapped(mmf__handle fd)
+{
+    (void)fd;
+    return 1;
 }
 
 int mmf__os_sync_file(mmf_map *m, mmf__handle fd)

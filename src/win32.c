@@ -568,6 +568,16 @@ int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
     return rc;
 }
 
+/* A name goes with the last handle to its section: a refused open that
+ * made it closes that handle, and the name is gone.  So there is never a
+ * name to unlink, and *created stays 0. */
+int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
+                       int *created)
+{
+    *created = 0;
+    return mmf__os_shm_open(m, name, 1, 1, fd);
+}
+
 /* A name lives exactly as long as some handle to its section: Windows has
  * no way to take it away earlier.  So an existing name is MMF_ENOTSUP (it
  * goes when the last map of it closes) and a missing one MMF_ENOENT. */
@@ -688,6 +698,15 @@ int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
                       (unsigned long long)size, (unsigned long)err),
             err);
     return os_fail(m, err, "SetFileInformationByHandle(EndOfFile)", NULL);
+}
+
+/* Windows refuses to cut a file while any view of it is mapped, ours
+ * included (ERROR_USER_MAPPED_FILE).  A named section never changes size
+ * (shm_set_size), so its views may stay. */
+int mmf__os_can_cut_mapped(mmf__handle fd)
+{
+    struct win_fd *w = win_fd_of(fd);
+    return w == NULL || w->file == INVALID_HANDLE_VALUE;
 }
 
 int mmf__os_sync_file(mmf_map *m, mmf__handle fd)

@@ -14,10 +14,7 @@ static uint64_t align_down(uint64_t v, uint64_t a)
     return v - v % a;
 }
 
-/* Map the file bytes behind map range [start, start+len): the mapping begins
- * at the granularity boundary at or below offset+start, a detail the caller
- * never sees. */
-static int map_range(mmf_map *m, uint64_t start, uint64_t len)
+int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len)
 {
     uint64_t gran = mmf__os_granularity();
     uint64_t file_start = m->offset + start; /* checked at open/resize */
@@ -55,7 +52,7 @@ int mmf__mapping_create(mmf_map *m)
 {
     if (m->windowed || m->length == 0)
         return 0;
-    return map_range(m, 0, m->length);
+    return mmf__mapping_map(m, 0, m->length);
 }
 
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
@@ -92,7 +89,7 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
     if (len > m->length - start)
         len = m->length - start;
     mmf__mapping_release(m);
-    int rc = map_range(m, start, len);
+    int rc = mmf__mapping_map(m, start, len);
     if (rc != 0)
         return rc;
     uint64_t rel = off - start;
