@@ -75,6 +75,7 @@ struct mmf_map {
     char *data;
     uint64_t win_start;
     uint64_t win_len;
+    uint64_t window_moves; /* windows mapped so far (the tests bound it) */
 
     char errmsg[320];
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */
@@ -300,6 +301,13 @@ void mmf__guard_recovered(void);
  * once; windowed maps move the window when the range is not in it. */
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
               char **ptr, uint64_t *avail);
+
+/* mmf__span for a caller walking backwards: make [end-need, end) reachable
+ * (need >= 1, the range inside the map) and return in *avail how many bytes
+ * ending at `end` are reachable (>= need, at most want) and in *ptr the
+ * address of the first of them, byte end - *avail. */
+int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
+                   char **ptr, uint64_t *avail);
 
 /* Map the file bytes behind map range [start, start+len) (len >= 1) and make
  * it the current mapping; the mapping begins at the granularity boundary at

@@ -19,6 +19,7 @@
 #endif
 
 #include "helpers.h"
+#include "internal.h" /* window_moves */
 #include "mmapfile.h"
 
 #define FILE_SIZE (300 * 1000 + 123)
@@ -265,6 +266,49 @@ static void needle_longer_than_window_walks_by_windows(void **state)
     free(data);
 }
 
+/* rfind walks back through windows as fast as find walks forward, for
+ * every needle length up to the window: no more than twice the window
+ * moves (each move is an mmap and a search set-up).  A needle of about half
+ * the window used to move it back by one byte per mmap. */
+static void rfind_moves_the_window_no_more_than_find(void **state)
+{
+    (void)state;
+    const size_t size = 1u << 20;
+    char *data = calloc(1, size);
+    assert_non_null(data);
+    const char *p = th_path("rfind-moves.bin");
+    th_write_file(p, data, size);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.flags = MMF_WINDOWED;
+    o.window_size = 4 * mmf_granularity();
+    assert_int_equal(mmf_open_path(m, p, &o), 0);
+    size_t w = (size_t)o.window_size;
+    size_t lens[] = {1, 64, w / 4, w / 2 - 1, w / 2, w / 2 + 1, w - 1, w};
+    char *needle = malloc(w);
+    memset(needle, 'Z', w); /* never found: both walk the whole file */
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        uint64_t pos;
+        m->window_moves = 0;
+        assert_int_equal(mmf_find(m, needle, lens[i], 0, MMF_END, &pos), 0);
+        assert_int_equal(pos, MMF_NOT_FOUND);
+        uint64_t forward = m->window_moves;
+        m->window_moves = 0;
+        assert_int_equal(mmf_rfind(m, needle, lens[i], 0, MMF_END, &pos), 0);
+        assert_int_equal(pos, MMF_NOT_FOUND);
+        uint64_t backward = m->window_moves;
+        if (backward > 2 * forward + 2 || backward > 2 * (size / w) + 2)
+            fail_msg("needle of %zu bytes: find moved the window %llu times, "
+                     "rfind %llu",
+                     lens[i], (unsigned long long)forward,
+                     (unsigned long long)backward);
+    }
+    free(needle);
+    mmf_free(m);
+    free(data);
+}
+
 #ifndef _WIN32
 /* Advice reaches a windowed map as it reaches a whole one: the window
  * moves to the offset, so a bad advice is refused either way. */
@@ -374,6 +418,7 @@ int main(void)
         cmocka_unit_test(random_operations_agree_with_whole_map),
         cmocka_unit_test(copy_on_write_is_never_windowed),
         cmocka_unit_test(needle_longer_than_window_walks_by_windows),
+        cmocka_unit_test(rfind_moves_the_window_no_more_than_find),
 #ifndef _WIN32
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit),
 #else
