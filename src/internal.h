@@ -180,6 +180,18 @@ int mmf__os_lock(mmf_map *m, void *addr, size_t len, int lock);
 int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
                   uint64_t file_off);
 
+/* The same calls for file bytes [file_off, file_off+len) that no mapping of
+ * ours holds now (the parts of a windowed map outside its window): advice
+ * to the page cache (posix_fadvise), write-back of pages dirtied through
+ * earlier windows, and dropping clean pages from the page cache.  Where the
+ * OS has no such call they succeed doing nothing; the header says which. */
+int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        uint64_t len, int advice);
+int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len, int async);
+int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len);
+
 /* --- the fault guard (posix.c / win32.c install it; access.c uses it) ---
  *
  * A guarded operation saves a jump point (without the signal mask: a
@@ -301,6 +313,10 @@ void mmf__guard_recovered(void);
  * once; windowed maps move the window when the range is not in it. */
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
               char **ptr, uint64_t *avail);
+
+/* 1 if map bytes [off, off+len) fit in one window of window_size bytes
+ * placed as mmf__span places it. */
+int mmf__fits_window(const mmf_map *m, uint64_t off, uint64_t len);
 
 /* mmf__span for a caller walking backwards: make [end-need, end) reachable
  * (need >= 1, the range inside the map) and return in *avail how many bytes

@@ -720,9 +720,13 @@ int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
     if (alen > 0 &&
         (rc = mmf__os_flush(m, addr, alen, flags == MMF_FLUSH_ASYNC)) != 0)
         return rc;
-    /* A windowed map wrote earlier windows' pages to the page cache when it
-     * unmapped them; only a file sync reaches those. */
-    if (flags == MMF_FLUSH_DURABLE || (m->windowed && flags == MMF_FLUSH_SYNC))
+    /* A windowed map left the pages it wrote through earlier windows in the
+     * page cache, dirty, when it unmapped them: msync cannot reach them, so
+     * the file-level calls do (the write-back of the range, or of the whole
+     * file's data where the OS cannot name a range). */
+    if (m->windowed && flags == MMF_FLUSH_ASYNC)
+        return mmf__os_flush_file(m, m->fd, m->offset + offset, length, 1);
+    if (flags == MMF_FLUSH_DURABLE || m->windowed)
         return mmf__os_sync_file(m, m->fd);
     return 0;
 }
@@ -755,7 +759,15 @@ int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
     size_t alen;
     if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
         return rc;
-    return alen > 0 ? mmf__os_advise(m, addr, alen, advice) : 0;
+    if (alen > 0 && (rc = mmf__os_advise(m, addr, alen, advice)) != 0)
+        return rc;
+    /* The window now starts at or before offset; past its end the advice
+     * goes to the file (posix_fadvise), where later windows find it. */
+    uint64_t mapped_end = m->win_start + m->win_len;
+    if (m->windowed && offset + length > mapped_end)
+        return mmf__os_advise_file(m, m->fd, m->offset + mapped_end,
+                                   offset + length - mapped_end, advice);
+    return 0;
 }
 
 int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
@@ -763,6 +775,15 @@ int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
     int rc = page_args(m, "madvise", offset, &length);
     if (rc != 0)
         return rc;
+    /* A platform's own advice has no file-level counterpart to give the
+     * part of the range that no window holds. */
+    if (m->windowed && !mmf__fits_window(m, offset, length))
+        return mmf__fail(m, MMF_ENOTSUP,
+                         "madvise: %llu bytes at offset %llu do not fit in "
+                         "one window of %llu bytes (a windowed map takes raw "
+                         "advice for one window at a time)",
+                         (unsigned long long)length, (unsigned long long)offset,
+                         (unsigned long long)m->window_size);
     char *addr;
     size_t alen;
     if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
@@ -814,6 +835,23 @@ static int lock_range(mmf_map *m, uint64_t offset, uint64_t length, int lock)
     int rc = page_args(m, lock ? "lock" : "unlock", offset, &length);
     if (rc != 0)
         return rc;
+    /* A windowed map can pin only what it has mapped: the window is moved
+     * over the range, which must fit in it.  (Pages outside the window are
+     * mapped nowhere, so unlocking the window's part unlocks them all.) */
+    if (m->windowed && lock && length > 0) {
+        char *p;
+        uint64_t avail;
+        if (!mmf__fits_window(m, offset, length))
+            return mmf__fail(m, MMF_ENOTSUP,
+                             "lock: %llu bytes at offset %llu do not fit in "
+                             "one window of %llu bytes (a windowed map can "
+                             "lock only what its window holds)",
+                             (unsigned long long)length,
+                             (unsigned long long)offset,
+                             (unsigned long long)m->window_size);
+        if ((rc = mmf__span(m, offset, length, length, &p, &avail)) != 0)
+            return rc;
+    }
     char *addr;
     size_t alen;
     page_span(m, offset, length, &addr, &alen);
@@ -840,9 +878,14 @@ int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
     char *addr;
     size_t alen;
     page_span(m, offset, length, &addr, &alen);
-    if (alen == 0)
-        return 0;
-    return mmf__os_evict(m, addr, alen, m->fd,
-                         m->mapping.file_off +
-                             (uint64_t)(addr - m->mapping.base));
+    if (alen > 0 &&
+        (rc = mmf__os_evict(m, addr, alen, m->fd,
+                            m->mapping.file_off +
+                                (uint64_t)(addr - m->mapping.base))) != 0)
+        return rc;
+    /* Outside the window no mapping of ours holds the pages: the page
+     * cache is told directly. */
+    if (m->windowed)
+        return mmf__os_evict_file(m, m->fd, m->offset + offset, length);
+    return 0;
 }

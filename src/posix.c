@@ -496,6 +496,82 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
     return 0;
 }
 
+int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        uint64_t len, int advice)
+{
+#ifdef POSIX_FADV_NORMAL
+    int a;
+    switch (advice) {
+    case MMF_ADVICE_NORMAL:
+        a = POSIX_FADV_NORMAL;
+        break;
+    case MMF_ADVICE_SEQUENTIAL:
+        a = POSIX_FADV_SEQUENTIAL;
+        break;
+    case MMF_ADVICE_RANDOM:
+        a = POSIX_FADV_RANDOM;
+        break;
+    case MMF_ADVICE_WILLNEED:
+    case MMF_ADVICE_POPULATE: /* into the page cache: no mapping to fill */
+        a = POSIX_FADV_WILLNEED;
+        break;
+    default:
+        /* DONTNEED: no mapping of ours holds these pages, so there is
+         * nothing to drop from this process (the page cache keeps them, as
+         * it does for a whole map; mmf_evict drops them).  HUGEPAGE is
+         * about a mapping: none here. */
+        return 0;
+    }
+    if (fd < 0 || len == 0 || file_off > (uint64_t)INT64_MAX ||
+        len > (uint64_t)INT64_MAX)
+        return 0;
+    int err = posix_fadvise(fd, (off_t)file_off, (off_t)len, a);
+    if (err != 0 && err != ESPIPE)
+        return os_fail(m, err, "posix_fadvise", NULL);
+#else
+    (void)m, (void)fd, (void)file_off, (void)len, (void)advice;
+#endif
+    return 0;
+}
+
+int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len, int async)
+{
+    if (fd < 0 || len == 0)
+        return 0;
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+    /* Start the write-back of the range's dirty pages and return, as
+     * msync(MS_ASYNC) asks for mapped ones. */
+    if (async && file_off <= (uint64_t)INT64_MAX &&
+        len <= (uint64_t)INT64_MAX) {
+        if (sync_file_range(fd, (off_t)file_off, (off_t)len,
+                            SYNC_FILE_RANGE_WRITE) == 0 ||
+            errno == ESPIPE || errno == EINVAL)
+            return 0;
+        return os_fail(m, errno, "sync_file_range", NULL);
+    }
+#else
+    (void)file_off, (void)len;
+#endif
+    /* Waiting, or no way to name a range: the whole file's data. */
+    return async ? 0 : mmf__os_sync_file(m, fd);
+}
+
+int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len)
+{
+    (void)m;
+#ifdef POSIX_FADV_DONTNEED
+    if (fd >= 0 && file_off <= (uint64_t)INT64_MAX &&
+        len <= (uint64_t)INT64_MAX)
+        (void)posix_fadvise(fd, (off_t)file_off, (off_t)len,
+                            POSIX_FADV_DONTNEED);
+#else
+    (void)fd, (void)file_off, (void)len;
+#endif
+    return 0;
+}
+
 /* --- the fault guard ------------------------------------------------------
  *
  * One SIGBUS handler for the process, installed the first time a map is

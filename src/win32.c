@@ -980,6 +980,32 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
     return mmf__os_advise(m, addr, len, MMF_ADVICE_DONTNEED);
 }
 
+/* Windows advises, flushes and trims only mapped addresses
+ * (PrefetchVirtualMemory, FlushViewOfFile, VirtualUnlock): for file bytes
+ * outside every view of ours there is no advice to give and nothing in our
+ * working set to drop; dirty pages written through earlier views are in the
+ * system cache, which FlushFileBuffers writes (it has no range). */
+int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        uint64_t len, int advice)
+{
+    (void)m, (void)fd, (void)file_off, (void)len, (void)advice;
+    return 0;
+}
+
+int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len, int async)
+{
+    (void)file_off, (void)len, (void)async;
+    return mmf__os_sync_file(m, fd);
+}
+
+int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len)
+{
+    (void)m, (void)fd, (void)file_off, (void)len;
+    return 0;
+}
+
 /* --- the fault guard --------------------------------------------------------
  *
  * One vectored exception handler for the process (one per copy of the

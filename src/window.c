@@ -63,6 +63,12 @@ static uint64_t window_start_at(const mmf_map *m, uint64_t off)
     return start > off ? 0 : start;
 }
 
+int mmf__fits_window(const mmf_map *m, uint64_t off, uint64_t len)
+{
+    uint64_t lead = off - window_start_at(m, off);
+    return len <= m->window_size && lead <= m->window_size - len;
+}
+
 static int move_window(mmf_map *m, uint64_t start, uint64_t len)
 {
     mmf__mapping_release(m);
