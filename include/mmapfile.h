@@ -377,8 +377,10 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * refusal - a sealed memfd, another view of the file on Windows - then
  * leaves all as it was).  One case is left where the map cannot be kept:
  * on Windows a refused shrink unmaps the map's own view for the attempt
- * and maps it again; should that mapping fail (the address space filled in
- * between), the error says so and the map must be closed.
+ * and maps it again (Windows does not promise the same address, so
+ * mmf_pointer() should be asked again); should that mapping fail (the
+ * address space filled in between), the error says so and the map must be
+ * closed.
  *
  * Returns 0, MMF_ECLOSED, MMF_EACCES (read-only map; copy-on-write maps of
  * files; a file that may not change size: sealed, read-only file system,
