@@ -535,10 +535,8 @@ static void shrink_mapping(mmf_map *m, uint64_t new_len)
         return;
     uint64_t keep = new_len - m->win_start;
     size_t lead = (size_t)(m->data - m->mapping.base);
-    mmf__mapping mp = m->mapping;
-    if (mmf__os_remap(m, &mp, lead + (size_t)keep) == 0 &&
-        mp.base == m->mapping.base)
-        m->mapping = mp;
+    if (mmf__os_remap(m, &m->mapping, lead + (size_t)keep) == 0)
+        m->data = m->mapping.base + lead; /* a shrink stays in place */
     m->win_len = keep;
 }
 
