@@ -523,6 +523,10 @@ static void willneed_past_the_window_reads_the_whole_range(void **state)
             if (got < pages)
                 usleep(10000); /* readahead completes asynchronously */
         }
+        if (got == 0 && !windowed) {
+            mmf_free(m);
+            skip(); /* advice is a no-op here (qemu-user): no reference */
+        }
         if (got != pages)
             fail_msg("%s map: %llu of %llu pages read ahead",
                      windowed ? "windowed" : "whole", (unsigned long long)got,
