@@ -437,9 +437,11 @@ MMF_EXTERN int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length,
                           int advice);
 
 /* Call mmf_advise with the platform's own advice number (the MADV_*
- * constants of <sys/mman.h>), for Python's madvise().  Such advice has no
- * file-level counterpart: on a windowed map the range must fit in one
- * window, which moves there, else MMF_ENOTSUP. */
+ * constants of <sys/mman.h>), for Python's madvise().  On a windowed map
+ * MADV_NORMAL, _SEQUENTIAL, _RANDOM, _WILLNEED and _DONTNEED cover any range
+ * as mmf_advise does; any other advice has no file-level form, and the range
+ * must fit in one window, which moves there (else MMF_ENOTSUP).  Windows:
+ * MMF_ENOTSUP. */
 MMF_EXTERN int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length,
                               int os_advice);
 

@@ -191,6 +191,9 @@ int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
                        uint64_t len, int async);
 int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
                        uint64_t len);
+/* The mmf_advice that a platform advice number means, or -1 if it has
+ * none (then it has no file-level form either). */
+int mmf__os_advice_of_raw(int os_advice);
 
 /* --- the fault guard (posix.c / win32.c install it; access.c uses it) ---
  *

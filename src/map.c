@@ -746,6 +746,21 @@ static int advice_span(mmf_map *m, uint64_t offset, uint64_t length,
     return page_span(m, offset, length, addr, alen);
 }
 
+/* After advice_span() the window starts at or before offset; past its end
+ * the advice goes to the file (posix_fadvise), where later windows find
+ * it. */
+static int advise_past_window(mmf_map *m, uint64_t offset, uint64_t length,
+                              int advice)
+{
+    uint64_t mapped_end = m->win_start + m->win_len;
+    if (!m->windowed || offset + length <= mapped_end)
+        return 0;
+    if (m->data == NULL || offset > mapped_end)
+        mapped_end = offset;
+    return mmf__os_advise_file(m, m->fd, m->offset + mapped_end,
+                               offset + length - mapped_end, advice);
+}
+
 int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
 {
     int rc = page_args(m, "advise", offset, &length);
@@ -759,13 +774,7 @@ int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
         return rc;
     if (alen > 0 && (rc = mmf__os_advise(m, addr, alen, advice)) != 0)
         return rc;
-    /* The window now starts at or before offset; past its end the advice
-     * goes to the file (posix_fadvise), where later windows find it. */
-    uint64_t mapped_end = m->win_start + m->win_len;
-    if (m->windowed && offset + length > mapped_end)
-        return mmf__os_advise_file(m, m->fd, m->offset + mapped_end,
-                                   offset + length - mapped_end, advice);
-    return 0;
+    return advise_past_window(m, offset, length, advice);
 }
 
 int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
@@ -773,20 +782,25 @@ int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
     int rc = page_args(m, "madvise", offset, &length);
     if (rc != 0)
         return rc;
-    /* A platform's own advice has no file-level counterpart to give the
-     * part of the range that no window holds. */
-    if (m->windowed && !mmf__fits_window(m, offset, length))
+    /* Past the window, the advice that has a file-level counterpart gets it
+     * (as mmf_advise does); any other cannot reach the part of the range
+     * that no window holds. */
+    int known = mmf__os_advice_of_raw(os_advice);
+    if (m->windowed && known < 0 && !mmf__fits_window(m, offset, length))
         return mmf__fail(m, MMF_ENOTSUP,
-                         "madvise: %llu bytes at offset %llu do not fit in "
-                         "one window of %llu bytes (a windowed map takes raw "
-                         "advice for one window at a time)",
-                         (unsigned long long)length, (unsigned long long)offset,
+                         "madvise: advice %d has no file-level form, and "
+                         "%llu bytes at offset %llu do not fit in one window "
+                         "of %llu bytes",
+                         os_advice, (unsigned long long)length,
+                         (unsigned long long)offset,
                          (unsigned long long)m->window_size);
     char *addr;
     size_t alen;
     if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
         return rc;
-    return alen > 0 ? mmf__os_advise_raw(m, addr, alen, os_advice) : 0;
+    if (alen > 0 && (rc = mmf__os_advise_raw(m, addr, alen, os_advice)) != 0)
+        return rc;
+    return known >= 0 ? advise_past_window(m, offset, length, known) : 0;
 }
 
 int mmf_residency(mmf_map *m, uint64_t offset, uint64_t length,

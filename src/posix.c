@@ -534,6 +534,24 @@ int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
     return 0;
 }
 
+int mmf__os_advice_of_raw(int os_advice)
+{
+    switch (os_advice) {
+    case MADV_NORMAL:
+        return MMF_ADVICE_NORMAL;
+    case MADV_SEQUENTIAL:
+        return MMF_ADVICE_SEQUENTIAL;
+    case MADV_RANDOM:
+        return MMF_ADVICE_RANDOM;
+    case MADV_WILLNEED:
+        return MMF_ADVICE_WILLNEED;
+    case MADV_DONTNEED:
+        return MMF_ADVICE_DONTNEED;
+    default:
+        return -1;
+    }
+}
+
 int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
                        uint64_t len, int async)
 {

@@ -999,6 +999,13 @@ int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
     return mmf__os_sync_file(m, fd);
 }
 
+/* mmf_advise_raw is MMF_ENOTSUP here: no number means anything. */
+int mmf__os_advice_of_raw(int os_advice)
+{
+    (void)os_advice;
+    return -1;
+}
+
 int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
                        uint64_t len)
 {
