@@ -298,6 +298,37 @@ static void growth_that_cannot_map_leaves_everything(void **state)
     free(child_buf);
 }
 
+/* Shared anonymous memory grows by copying into a new mapping (its object
+ * keeps its size under mremap); when the new mapping fails the old one, and
+ * its bytes, stay. */
+static void child_grow_anon(void)
+{
+    for (int flags = 0; flags < 2; flags++) {
+        mmf_map *m = new_map();
+        CHECK(mmf_open_anon(m, PAGE3,
+                            flags ? MMF_ANON_PRIVATE : MMF_ANON_SHARED) == 0);
+        char data[PAGE3];
+        th_fill(data, sizeof data, 13);
+        CHECK(mmf_copy_in(m, 0, data, sizeof data) == 0);
+        CHECK(mmf_seek(m, 77, MMF_SEEK_SET, NULL) == 0);
+        struct seen before;
+        look(m, NULL, &before);
+        CHECK(mmf_resize(m, BIG) == MMF_ENOMEM);
+        assert_unchanged(m, NULL, &before);
+        CHECK(mmf_resize(m, 2 * PAGE3) == 0);
+        char back[PAGE3];
+        CHECK(mmf_copy_out(m, 0, back, sizeof back) == 0);
+        CHECK(memcmp(back, data, sizeof back) == 0);
+        mmf_free(m);
+    }
+}
+
+static void anonymous_growth_that_cannot_map_leaves_the_map(void **state)
+{
+    (void)state;
+    in_limited_child(child_grow_anon, ROOM);
+}
+
 /* A split mapping (advice on part of it) that mremap cannot move is mapped
  * anew - and stays mapped, with its bytes. */
 static void split_mapping_grows_and_keeps_its_bytes(void **state)
@@ -456,6 +487,7 @@ int main(void)
 #else
         cmocka_unit_test(grow_at_open_that_cannot_map_leaves_the_file),
         cmocka_unit_test(growth_that_cannot_map_leaves_everything),
+        cmocka_unit_test(anonymous_growth_that_cannot_map_leaves_the_map),
         cmocka_unit_test(split_mapping_grows_and_keeps_its_bytes),
         cmocka_unit_test(shrink_refused_by_a_seal_leaves_the_map),
         cmocka_unit_test(growth_refused_by_a_seal_leaves_the_map),
