@@ -29,6 +29,10 @@
  * --check makes a lower ratio the exit status 1.  Results of the two maps
  * must agree and match what was planted, or the program stops.
  *
+ * --needles times find against rfind on a windowed map for needles of 1
+ * and 64 bytes and a quarter, half and all but one byte of the window, and
+ * stops there (rfind/find should stay under 2).
+ *
  * --hold keeps one map of each kind open across the runs and times the
  * operation alone: the whole map's page tables stay filled after the first
  * run, while the windowed map maps (and faults) each window again, so this
@@ -275,18 +279,57 @@ static int parse_size(const char *s, uint64_t *out)
     return 0;
 }
 
+/* --needles: find against rfind on one held windowed map, for needles of
+ * 1 and 64 bytes, a quarter, half and all but one byte of the window; none
+ * occurs, so each call walks the whole file.  Medians of `runs` alternating
+ * runs, and the ratio rfind/find (the target is <= 2). */
+static void needle_sweep(const char *path, uint64_t window, int runs)
+{
+    mmf_map *m = open_map(path, 1, window);
+    uint64_t w = window;
+    uint64_t lens[] = {1, 64, w / 4, w / 2, w - 1};
+    char *needle = malloc((size_t)w);
+    if (needle == NULL)
+        die("needle", NULL, MMF_ENOMEM);
+    memset(needle, '#', (size_t)w); /* '#' occurs nowhere in the file */
+    printf("%-12s %12s %12s %8s\n", "needle", "find s", "rfind s", "ratio");
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        double t[2][MAX_RUNS];
+        for (int r = 0; r < runs; r++) {
+            for (int k = 0; k < 2; k++) {
+                int rev = (r + k) % 2; /* the order flips every round */
+                uint64_t pos;
+                double t0 = now_sec();
+                int rc = rev ? mmf_rfind(m, needle, (size_t)lens[i], 0, MMF_END,
+                                         &pos)
+                             : mmf_find(m, needle, (size_t)lens[i], 0, MMF_END,
+                                        &pos);
+                t[rev][r] = now_sec() - t0;
+                if (rc != 0 || pos != MMF_NOT_FOUND)
+                    die("needle sweep", m, rc != 0 ? rc : MMF_EIO);
+            }
+        }
+        double f = median(t[0], runs), b = median(t[1], runs);
+        printf("%-12llu %12.4f %12.4f %7.2fx\n", (unsigned long long)lens[i], f,
+               b, b / f);
+    }
+    free(needle);
+    mmf_free(m);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_window [--json] [--runs N] [--size BYTES] "
                "[--window BYTES]\n"
-               "                    [--path FILE] [--keep] [--check] [--hold]\n"
+               "                    [--path FILE] [--keep] [--check] [--hold] "
+               "[--needles]\n"
                "BYTES may end in K, M or G.  Defaults: 7 runs, 1G, 64M, "
                "$TMPDIR or /tmp.\n");
 }
 
 int main(int argc, char **argv)
 {
-    int json = 0, runs = 7, keep = 0, check = 0, hold = 0;
+    int json = 0, runs = 7, keep = 0, check = 0, hold = 0, needles = 0;
     uint64_t size = 1ull << 30, window = MMF_DEFAULT_WINDOW;
     const char *path = NULL;
     char pathbuf[512];
@@ -302,6 +345,8 @@ int main(int argc, char **argv)
             check = 1;
         } else if (strcmp(a, "--hold") == 0) {
             hold = 1;
+        } else if (strcmp(a, "--needles") == 0) {
+            needles = 1;
         } else if (strcmp(a, "--runs") == 0 && v != NULL) {
             runs = atoi(v);
             i++;
@@ -409,6 +454,13 @@ int main(int argc, char **argv)
         if (mmf_new(&m) == 0 && mmf_open_path(m, path, &o) == 0)
             (void)mmf_residency(m, 0, 0, &resident, &pages);
         mmf_free(m);
+    }
+
+    if (needles) {
+        needle_sweep(path, window, runs);
+        if (cleanup_path != NULL)
+            remove(cleanup_path);
+        return 0;
     }
 
     mmf_map *held[2] = {NULL, NULL};

@@ -172,7 +172,12 @@ MMF_EXTERN void mmf_free(mmf_map *m);
  * library keeps its own descriptor until mmf_close().  A range past the end
  * of the file is MMF_ERANGE unless the map is writable and opts->flags has
  * MMF_GROW: then the file is extended to offset+length.  A refused open
- * leaves the file as it was; a file that MMF_CREATE created is removed.
+ * leaves the file as it was (an extension is cut back; a file that
+ * MMF_CREATE created is removed) and the object closed.  MMF_TRUNCATE is
+ * checked against everything that can be known without the OS before the
+ * file is cut (a length of 0 needs offset 0: MMF_ERANGE); what only the OS
+ * can refuse after the cut - no address space for the mapping, without
+ * MMF_WINDOW_FALLBACK - leaves the file cut, its old bytes gone.
  * Returns 0 or: MMF_EINVAL (bad options), MMF_EBUSY (already open),
  * MMF_ENOENT, MMF_EACCES (permission), MMF_EISDIR, MMF_EPIPE, MMF_ESOCKET,
  * MMF_EDEVICE, MMF_EEMPTY (empty file with length 0, unless MMF_ACCESS_WRITE
@@ -209,6 +214,9 @@ MMF_EXTERN int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags);
  * with length 0 as 4096 bytes (POSIX: 100), the bytes past 100 reading as
  * zero; pass opts->length to map the creator's length.  Remove the name
  * with mmf_shm_unlink().
+ * A refused open leaves the names as they were: a name this call created
+ * is removed again (created with O_EXCL, so a name that existed is never
+ * taken away), an empty object it sized is cut back to 0.
  * Returns the codes of mmf_open_path(). */
 MMF_EXTERN int mmf_open_shm(mmf_map *m, const char *name,
                             const mmf_options *opts);
@@ -343,8 +351,10 @@ MMF_EXTERN int mmf_line_length(mmf_map *m, uint64_t *len);
 
 /* Write n bytes / one byte at the cursor and advance.  Past the end of the
  * map: MMF_ERANGE and nothing written, unless the map was opened with
- * MMF_GROW, which resizes first.  Returns 0, MMF_ECLOSED, MMF_EACCES,
- * MMF_ERANGE, MMF_EFAULT and the codes of mmf_resize(). */
+ * MMF_GROW, which resizes first; a write that grew the map and then failed
+ * shrinks it back, so a refused write leaves length, file and cursor as they
+ * were.  Returns 0, MMF_ECLOSED, MMF_EACCES, MMF_ERANGE, MMF_EFAULT and the
+ * codes of mmf_resize(). */
 MMF_EXTERN int mmf_write(mmf_map *m, const void *buf, size_t n);
 MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
 
@@ -357,9 +367,25 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * the disk blocks first (posix_fallocate where the file system supports it)
  * so a full disk is MMF_ENOSPC here rather than a fault later.  The cursor is
  * clamped to the new length.  Pointers from mmf_pointer()/mmf_view() become
- * invalid.  Returns 0, MMF_ECLOSED, MMF_EACCES (read-only map; copy-on-write
- * maps of files; anonymous maps may grow or shrink), MMF_ENOSPC, MMF_ENOMEM,
- * MMF_EOVERFLOW, MMF_EIO.
+ * invalid.
+ *
+ * A refused resize changes nothing: the file keeps its size and bytes, the
+ * map its length, mapping, pointer and cursor, and the map stays usable.
+ * Growth makes the new mapping before the old one goes (so it needs room for
+ * both for a moment where the OS cannot grow a mapping in place) and cuts
+ * the file back if the mapping fails; a shrink cuts the file first (a
+ * refusal - a sealed memfd, another view of the file on Windows - then
+ * leaves all as it was).  One case is left where the map cannot be kept:
+ * on Windows a refused shrink unmaps the map's own view for the attempt
+ * and maps it again (Windows does not promise the same address, so
+ * mmf_pointer() should be asked again); should that mapping fail (the
+ * address space filled in between), the error says so and the map must be
+ * closed.
+ *
+ * Returns 0, MMF_ECLOSED, MMF_EACCES (read-only map; copy-on-write maps of
+ * files; a file that may not change size: sealed, read-only file system,
+ * another map of it open on Windows; anonymous maps may grow or shrink),
+ * MMF_ENOSPC, MMF_ENOMEM, MMF_EOVERFLOW, MMF_EIO.
  * Windows: growth moves the end of the file, which allocates the clusters of
  * an ordinary file but none of a sparse one (FILE_ATTRIBUTE_SPARSE_FILE);
  * for a sparse file a full disk shows later, as an mmf_flush error or
@@ -372,8 +398,16 @@ MMF_EXTERN int mmf_resize(mmf_map *m, uint64_t new_length);
 
 /* Write changes in [offset, offset+length) back to the file; length 0 means
  * to the end.  The range need not be page-aligned.  A no-op success for
- * read-only, copy-on-write and private anonymous maps.  Returns 0,
- * MMF_ECLOSED, MMF_EINVAL (flags), MMF_ERANGE, MMF_EOVERFLOW, MMF_EIO. */
+ * read-only, copy-on-write and private anonymous maps.
+ * Windowed maps: pages written through earlier windows are no longer
+ * mapped (they wait in the page cache), so the part of the range outside
+ * the window is written by file-level calls: MMF_FLUSH_SYNC and _DURABLE
+ * write and wait for the whole file's data (fdatasync / FlushFileBuffers),
+ * MMF_FLUSH_ASYNC starts the range's write-back (sync_file_range on Linux;
+ * elsewhere the OS's own write-back, as for msync(MS_ASYNC); Windows
+ * waits, having no asynchronous form).
+ * Returns 0, MMF_ECLOSED, MMF_EINVAL (flags), MMF_ERANGE, MMF_EOVERFLOW,
+ * MMF_EIO. */
 MMF_EXTERN int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length,
                          int flags);
 
@@ -388,35 +422,55 @@ typedef enum mmf_advice {
 } mmf_advice;
 
 /* Give the OS a hint for [offset, offset+length) (length 0: to the end).
- * An advice the platform lacks is a no-op success.  On a windowed map the
- * window moves to `offset` and the advice covers the part of the range
- * inside it.
+ * An advice the platform lacks is a no-op success.
+ * Windowed maps: the window moves to `offset` and gets the advice as a
+ * whole map's pages would (so a bad advice is refused either way); the rest
+ * of the range gets the file-level counterpart, posix_fadvise: NORMAL,
+ * SEQUENTIAL, RANDOM and WILLNEED as such, POPULATE as WILLNEED (the pages
+ * are read into the page cache; no mapping of them exists to fill).
+ * DONTNEED needs nothing there (no mapping of ours holds those pages; the
+ * page cache keeps them as it does for a whole map - mmf_evict drops them)
+ * and HUGEPAGE has no file-level meaning.  Windows advises only mapped
+ * addresses: the part outside the window gets no advice there.
  * Returns 0, MMF_ECLOSED, MMF_EINVAL, MMF_ERANGE, MMF_EOVERFLOW, MMF_EIO. */
 MMF_EXTERN int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length,
                           int advice);
 
 /* Call mmf_advise with the platform's own advice number (the MADV_*
- * constants of <sys/mman.h>), for Python's madvise(). */
+ * constants of <sys/mman.h>), for Python's madvise().  On a windowed map
+ * MADV_NORMAL, _SEQUENTIAL, _RANDOM, _WILLNEED and _DONTNEED cover any range
+ * as mmf_advise does; any other advice has no file-level form, and the range
+ * must fit in one window, which moves there (else MMF_ENOTSUP).  Windows:
+ * MMF_ENOTSUP. */
 MMF_EXTERN int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length,
                               int os_advice);
 
 /* How many pages of [offset, offset+length) (length 0: to the end) are in
- * the page cache, like vmtouch.  Works on windowed maps (it maps what it
- * looks at window by window).  Returns 0, MMF_ECLOSED, MMF_ERANGE,
+ * the page cache, like vmtouch.  Windowed maps answer for the whole range
+ * as a whole map does: the window walks over it (and is left at its end).
+ * Returns 0, MMF_ECLOSED, MMF_ERANGE,
  * MMF_EOVERFLOW, MMF_ENOTSUP, MMF_EIO. */
 MMF_EXTERN int mmf_residency(mmf_map *m, uint64_t offset, uint64_t length,
                              uint64_t *resident_pages, uint64_t *total_pages);
 
-/* Lock [offset, offset+length) in memory / undo it (whole maps or the part
- * in the current window).  Returns 0, MMF_ECLOSED, MMF_ERANGE, MMF_ENOMEM
- * (over RLIMIT_MEMLOCK), MMF_EIO. */
+/* Lock [offset, offset+length) in memory / undo it.
+ * Windowed maps can pin only what their window holds: mmf_lock moves the
+ * window over the range, and refuses with MMF_ENOTSUP a range that does
+ * not fit in one window (from the granularity boundary at or below
+ * offset).  The lock lasts while the window stays: a call that moves the
+ * window elsewhere unmaps, and so unlocks, those pages.  mmf_unlock covers
+ * any range (pages outside the window are mapped, so locked, nowhere).
+ * Returns 0, MMF_ECLOSED, MMF_ERANGE, MMF_ENOTSUP (windowed, see above),
+ * MMF_ENOMEM (over RLIMIT_MEMLOCK), MMF_EIO. */
 MMF_EXTERN int mmf_lock(mmf_map *m, uint64_t offset, uint64_t length);
 MMF_EXTERN int mmf_unlock(mmf_map *m, uint64_t offset, uint64_t length);
 
 /* Drop the clean pages of [offset, offset+length) from this process and, for
  * file maps, from the page cache where the OS allows it (dirty pages are
- * flushed first).  The data stays in the file.  Returns the codes of
- * mmf_flush(). */
+ * flushed first).  The data stays in the file.  Windowed maps drop the
+ * whole range as a whole map does: the window's pages from the mapping,
+ * and the range from the page cache (posix_fadvise DONTNEED; Windows has
+ * no per-file way, as for whole maps).  Returns the codes of mmf_flush(). */
 MMF_EXTERN int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length);
 
 #ifdef __cplusplus

@@ -422,22 +422,19 @@ int mmf_rfind(mmf_map *m, const void *needle, size_t nlen, uint64_t start,
     if (rc != 0)
         return rc < 0 ? rc : 0;
     /* Whole maps search the range at once; windowed ones go backwards a
-     * half-window at a time so that each piece fits in one window.  A
-     * needle longer than that makes the piece longer by the needle, so
-     * that each step still moves back by half a window, not by one byte. */
-    uint64_t piece = m->windowed ? m->window_size / 2 : UINT64_MAX;
-    if (piece < nlen)
-        piece += nlen;
+     * window at a time, each piece ending where the last began plus the
+     * needle less one byte (a match may straddle the edge). */
     uint64_t hi = end;
     while (hi - start >= nlen) {
-        uint64_t lo = hi - start > piece ? hi - piece : start;
         char *p;
         uint64_t avail;
         size_t hit;
-        rc = mmf__span(m, lo, hi - lo, hi - lo, &p, &avail);
-        if (rc == 0)
-            rc = mmf__guarded_search(m, p, (size_t)avail, needle, nlen, 1, lo,
-                                     &hit);
+        rc = mmf__span_back(m, hi, nlen, hi - start, &p, &avail);
+        if (rc != 0)
+            return rc;
+        uint64_t lo = hi - avail;
+        rc =
+            mmf__guarded_search(m, p, (size_t)avail, needle, nlen, 1, lo, &hit);
         if (rc != 0)
             return rc;
         if (hit != SIZE_MAX) {

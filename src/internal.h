@@ -75,6 +75,7 @@ struct mmf_map {
     char *data;
     uint64_t win_start;
     uint64_t win_len;
+    uint64_t window_moves; /* windows mapped so far (the tests bound it) */
 
     char errmsg[320];
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */
@@ -136,6 +137,11 @@ int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
 /* Open or create a named shared-memory object (shm_open / named section). */
 int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
                      mmf__handle *fd);
+/* Open the named object for reading and writing, creating it if missing;
+ * *created says whether this call created it (and so may remove the name
+ * again if the open fails later). */
+int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
+                       int *created);
 int mmf__os_shm_unlink(const char *name);
 
 void mmf__os_close(mmf__handle fd);
@@ -146,6 +152,10 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
 int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
                           int reserve);
 int mmf__os_sync_file(mmf_map *m, mmf__handle fd);
+/* 1 if the OS lets the file behind fd be cut while this process has a view
+ * of it mapped (POSIX); 0 where it refuses (a Windows file:
+ * ERROR_USER_MAPPED_FILE), and the core must unmap its own view first. */
+int mmf__os_can_cut_mapped(mmf__handle fd);
 
 /* Map len bytes of fd at the granularity-aligned file offset `file_off`
  * with the map's access mode, or anonymous memory when fd is
@@ -169,6 +179,21 @@ int mmf__os_lock(mmf_map *m, void *addr, size_t len, int lock);
 /* Drop the pages from this process and, for files, from the page cache. */
 int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
                   uint64_t file_off);
+
+/* The same calls for file bytes [file_off, file_off+len) that no mapping of
+ * ours holds now (the parts of a windowed map outside its window): advice
+ * to the page cache (posix_fadvise), write-back of pages dirtied through
+ * earlier windows, and dropping clean pages from the page cache.  Where the
+ * OS has no such call they succeed doing nothing; the header says which. */
+int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        uint64_t len, int advice);
+int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len, int async);
+int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len);
+/* The mmf_advice that a platform advice number means, or -1 if it has
+ * none (then it has no file-level form either). */
+int mmf__os_advice_of_raw(int os_advice);
 
 /* --- the fault guard (posix.c / win32.c install it; access.c uses it) ---
  *
@@ -291,6 +316,24 @@ void mmf__guard_recovered(void);
  * once; windowed maps move the window when the range is not in it. */
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
               char **ptr, uint64_t *avail);
+
+/* 1 if map bytes [off, off+len) fit in one window of window_size bytes
+ * placed as mmf__span places it. */
+int mmf__fits_window(const mmf_map *m, uint64_t off, uint64_t len);
+
+/* mmf__span for a caller walking backwards: make [end-need, end) reachable
+ * (need >= 1, the range inside the map) and return in *avail how many bytes
+ * ending at `end` are reachable (>= need, at most want) and in *ptr the
+ * address of the first of them, byte end - *avail. */
+int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
+                   char **ptr, uint64_t *avail);
+
+/* Map the file bytes behind map range [start, start+len) (len >= 1) and make
+ * it the current mapping; the mapping begins at the granularity boundary at
+ * or below offset+start, a detail the caller never sees.  The current
+ * mapping is neither unmapped nor changed, also on failure: the caller
+ * decides when the old one goes. */
+int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len);
 
 /* Map the whole range, or for windowed maps nothing yet. */
 int mmf__mapping_create(mmf_map *m);

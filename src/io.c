@@ -3,6 +3,8 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
+
 int mmf_seek(mmf_map *m, int64_t offset, int whence, uint64_t *newpos)
 {
     int rc = mmf__check_open(m);
@@ -123,10 +125,12 @@ int mmf_readline(mmf_map *m, void *buf, size_t cap, size_t *nread)
     return mmf_read(m, buf, n, nread);
 }
 
-/* Make room for n bytes at the cursor: MMF_GROW maps grow, others refuse. */
-static int room_for(mmf_map *m, size_t n, const char *op)
+/* Make room for n bytes at the cursor: MMF_GROW maps grow, others refuse.
+ * *old_length receives the length before, for undo_growth(). */
+static int room_for(mmf_map *m, size_t n, const char *op, uint64_t *old_length)
 {
     uint64_t end;
+    *old_length = m->length;
     if (mmf__add_u64(m->pos, n, &end))
         return mmf__fail(m, MMF_EOVERFLOW, "%s: position + %zu overflows", op,
                          n);
@@ -141,6 +145,22 @@ static int room_for(mmf_map *m, size_t n, const char *op)
     return mmf_resize(m, end);
 }
 
+/* A write that grew the map and then failed (the file shrank under it, a
+ * window could not be mapped) gives the growth back: a refused write
+ * changes nothing.  Returns rc, with its message. */
+static int undo_growth(mmf_map *m, uint64_t old_length, int rc)
+{
+    if (m->length == old_length)
+        return rc;
+    char why[sizeof m->errmsg];
+    int err = m->os_error;
+    snprintf(why, sizeof why, "%s", m->errmsg);
+    (void)mmf_resize(m, old_length);
+    (void)mmf__fail(m, rc, "%s", why);
+    m->os_error = err;
+    return rc;
+}
+
 int mmf_write(mmf_map *m, const void *buf, size_t n)
 {
     int rc = mmf__check_open(m);
@@ -148,13 +168,15 @@ int mmf_write(mmf_map *m, const void *buf, size_t n)
         rc = mmf__check_writable(m, "write");
     if (rc == 0 && buf == NULL && n > 0) /* before MMF_GROW grows the file */
         rc = mmf__fail(m, MMF_EINVAL, "write: buf is NULL");
-    if (rc == 0)
-        rc = room_for(m, n, "write");
-    if (rc == 0)
-        rc = mmf_copy_in(m, m->pos, buf, n);
-    if (rc == 0)
-        m->pos += n;
-    return rc;
+    if (rc != 0)
+        return rc;
+    uint64_t old_length;
+    if ((rc = room_for(m, n, "write", &old_length)) != 0)
+        return rc;
+    if ((rc = mmf_copy_in(m, m->pos, buf, n)) != 0)
+        return undo_growth(m, old_length, rc);
+    m->pos += n;
+    return 0;
 }
 
 int mmf_write_byte(mmf_map *m, uint8_t value)
@@ -162,11 +184,13 @@ int mmf_write_byte(mmf_map *m, uint8_t value)
     int rc = mmf__check_open(m);
     if (rc == 0)
         rc = mmf__check_writable(m, "write_byte");
-    if (rc == 0)
-        rc = room_for(m, 1, "write_byte");
-    if (rc == 0)
-        rc = mmf_set_byte(m, m->pos, value);
-    if (rc == 0)
-        m->pos++;
-    return rc;
+    if (rc != 0)
+        return rc;
+    uint64_t old_length;
+    if ((rc = room_for(m, 1, "write_byte", &old_length)) != 0)
+        return rc;
+    if ((rc = mmf_set_byte(m, m->pos, value)) != 0)
+        return undo_growth(m, old_length, rc);
+    m->pos++;
+    return 0;
 }

@@ -130,7 +130,7 @@ static int choose_window(mmf_map *m, uint64_t requested)
  * length from the file, extend the file when asked, and map.  On failure the
  * object is left closed and the descriptor closed. */
 static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
-                       mmf__handle fd)
+                       mmf__handle fd, int extend)
 {
     int rc = 0;
     m->kind = kind;
@@ -138,7 +138,10 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->flags = o->flags;
     m->offset = kind == MMF__KIND_ANON ? 0 : o->offset;
     m->pos = 0;
-    int may_extend = m->access == MMF_ACCESS_WRITE && (o->flags & MMF_GROW);
+    int may_extend =
+        m->access == MMF_ACCESS_WRITE && ((o->flags & MMF_GROW) || extend);
+    int grown = 0;         /* this call extended the file ... */
+    uint64_t old_size = 0; /* ... from this size */
 
     if (kind != MMF__KIND_ANON) {
         uint64_t size;
@@ -187,6 +190,8 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
             rc = mmf__os_set_file_size(m, fd, end, 1);
             if (rc != 0)
                 goto fail;
+            grown = 1;
+            old_size = size;
         }
         m->length = length;
     } else {
@@ -252,6 +257,16 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     return 0;
 
 fail:
+    if (grown) {
+        /* A refused open leaves the file as it found it.  The first error
+         * is the one to report. */
+        char why[sizeof m->errmsg];
+        int err = m->os_error;
+        snprintf(why, sizeof why, "%s", m->errmsg);
+        (void)mmf__os_set_file_size(m, fd, old_size, 0);
+        (void)mmf__fail(m, rc, "%s", why);
+        m->os_error = err;
+    }
     mmf__os_close(fd);
     m->fd = MMF__NO_HANDLE;
     m->length = 0;
@@ -270,6 +285,28 @@ static int begin_open(mmf_map *m, const mmf_options *opts,
     return check_options(m, *o);
 }
 
+/* MMF_TRUNCATE destroys the file's content, which no later step can give
+ * back: everything open_mapped() would refuse without looking at the file
+ * is refused here, before the cut.  (What remains is what only the OS can
+ * say: no address space for the mapping.) */
+static int check_truncate(mmf_map *m, const mmf_options *o)
+{
+    size_t whole;
+    if (o->length == 0 && o->offset > 0)
+        return mmf__fail(m, MMF_ERANGE,
+                         "open: MMF_TRUNCATE with length 0 leaves no byte at "
+                         "offset %llu (give a length, or offset 0)",
+                         (unsigned long long)o->offset);
+    if (!(o->flags & (MMF_WINDOWED | MMF_WINDOW_FALLBACK)) &&
+        mmf__to_size(o->length, &whole))
+        return mmf__fail(m, MMF_ENOMEM,
+                         "open: a whole mapping of %llu bytes does not fit "
+                         "in this process's address space (use "
+                         "MMF_WINDOWED or MMF_WINDOW_FALLBACK)",
+                         (unsigned long long)o->length);
+    return 0;
+}
+
 int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
 {
     const mmf_options *o;
@@ -284,6 +321,8 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
     if ((o->flags & (MMF_CREATE | MMF_TRUNCATE)) && !writable)
         return mmf__fail(m, MMF_EINVAL,
                          "open: MMF_CREATE/MMF_TRUNCATE need MMF_ACCESS_WRITE");
+    if ((o->flags & MMF_TRUNCATE) && (rc = check_truncate(m, o)) != 0)
+        return rc;
     mmf__handle fd;
     int created = (o->flags & MMF_CREATE) != 0;
     rc = mmf__os_open_path(m, path, writable, &created, &fd);
@@ -299,7 +338,7 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
             mmf__os_close(fd);
     }
     if (rc == 0)
-        rc = open_mapped(m, o, MMF__KIND_FILE, fd);
+        rc = open_mapped(m, o, MMF__KIND_FILE, fd, 0);
     /* A refused open leaves the file system as it found it. */
     if (rc != 0 && created)
         mmf__os_remove(path);
@@ -330,7 +369,7 @@ int mmf_open_fd(mmf_map *m, int fd, const mmf_options *opts)
                          readable ? "writing" : "reading");
     }
     m->access = access;
-    return open_mapped(m, o, MMF__KIND_FILE, h);
+    return open_mapped(m, o, MMF__KIND_FILE, h, 0);
 }
 
 int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags)
@@ -356,7 +395,7 @@ int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags)
     m->access = MMF_ACCESS_WRITE;
     m->anon_private = anon_flags == MMF_ANON_PRIVATE;
     o.length = length;
-    return open_mapped(m, &o, MMF__KIND_ANON, MMF__NO_HANDLE);
+    return open_mapped(m, &o, MMF__KIND_ANON, MMF__NO_HANDLE, 0);
 }
 
 int mmf_open_shm(mmf_map *m, const char *name, const mmf_options *opts)
@@ -375,22 +414,25 @@ int mmf_open_shm(mmf_map *m, const char *name, const mmf_options *opts)
                          "open_shm: MMF_CREATE needs MMF_ACCESS_WRITE and a "
                          "length");
     mmf__handle fd;
-    rc = mmf__os_shm_open(m, name, writable, create, &fd);
+    int created = 0;
+    rc = create ? mmf__os_shm_create(m, name, &fd, &created)
+                : mmf__os_shm_open(m, name, writable, 0, &fd);
     if (rc != 0)
         return rc;
     mmf_options local = *o;
     local.flags &= ~(MMF_CREATE | MMF_TRUNCATE);
-    if (create) {
-        uint64_t size;
-        rc = mmf__os_file_size(m, fd, &size);
-        if (rc == 0 && size == 0)
-            rc = mmf__os_set_file_size(m, fd, o->length, 0);
-        if (rc != 0) {
-            mmf__os_close(fd);
-            return rc;
-        }
+    /* A new object (ours, or one whose creator has not sized it yet) gets
+     * the length asked for; open_mapped cuts it back if the open fails. */
+    uint64_t size = 0;
+    if (create && (rc = mmf__os_file_size(m, fd, &size)) != 0) {
+        mmf__os_close(fd);
+    } else {
+        rc = open_mapped(m, &local, MMF__KIND_SHM, fd, create && size == 0);
     }
-    return open_mapped(m, &local, MMF__KIND_SHM, fd);
+    /* A refused open leaves no name behind that was not there before. */
+    if (rc != 0 && created)
+        (void)mmf__os_shm_unlink(name);
+    return rc;
 }
 
 int mmf_shm_unlink(const char *name)
@@ -415,17 +457,27 @@ int mmf_close(mmf_map *m)
     return 0;
 }
 
-/* --- resize -------------------------------------------------------------- */
+/* --- resize ----------------------------------------------------------------
+ * A refused resize changes nothing: not the file, not the mapping, not the
+ * length or the cursor.  So every step that can fail comes before the first
+ * change that cannot be undone, and each later step either cannot fail or
+ * is undone when it does:
+ *   growth: the file grows first (no mapped page may lie past its end); a
+ *           failed mapping then cuts it back to its old size.  A new mapping
+ *           is made before the old one goes, so a failure keeps the old.
+ *   shrink: the file is cut first, while the old mapping still stands (a
+ *           refusal - a sealed memfd, a read-only file system - then leaves
+ *           all as it was); the mapping shrinks after, a step that keeps the
+ *           old, larger mapping when the OS cannot shrink it.  Where the OS
+ *           refuses to cut a file under any view of it (Windows), our own
+ *           view is unmapped for the cut and mapped again if the cut is
+ *           refused. */
 
-/* Give a whole map a mapping of new_len bytes, keeping the data: in place
- * or moved by the OS (mremap) where it can, else a new mapping.  Anonymous
- * memory has nothing behind it, so its bytes are copied over.  When the
- * file shrinks (shrink_to not NULL) and the OS cannot remap, the file is
- * cut between the unmap and the map, while none of it is mapped: Windows
- * refuses to shrink a file under a view (ERROR_USER_MAPPED_FILE).
- * *shrunk says whether that happened. */
-static int remap_whole(mmf_map *m, uint64_t new_len, const uint64_t *shrink_to,
-                       int *shrunk)
+/* A whole map's mapping grows to new_len bytes: in place or moved by the OS
+ * (mremap) where it can, else a new mapping made before the old one is
+ * unmapped.  Anonymous memory has nothing behind it, so its bytes are
+ * copied over.  On failure the old mapping is untouched. */
+static int grow_whole(mmf_map *m, uint64_t new_len)
 {
     size_t lead = m->data != NULL ? (size_t)(m->data - m->mapping.base) : 0;
     size_t new_sz;
@@ -433,57 +485,139 @@ static int remap_whole(mmf_map *m, uint64_t new_len, const uint64_t *shrink_to,
         return mmf__fail(m, MMF_ENOMEM,
                          "resize: %llu bytes do not fit in the address space",
                          (unsigned long long)new_len);
-    if (new_len == 0) {
-        mmf__mapping_release(m);
-        return 0;
-    }
+    if (m->mapping.base == NULL) /* an empty map: nothing to keep */
+        return mmf__mapping_map(m, 0, new_len);
     /* Shared anonymous memory lives in an object of the size it was created
      * with: mremap grows the mapping but not the object, and every new page
      * would fault (cpython#138204).  Those maps grow by copying. */
-    int fixed_object =
-        m->kind == MMF__KIND_ANON && !m->anon_private && new_len > m->length;
-    if (m->mapping.base != NULL && !fixed_object) {
+    int fixed_object = m->kind == MMF__KIND_ANON && !m->anon_private;
+    if (!fixed_object) {
         int rc = mmf__os_remap(m, &m->mapping, lead + new_sz);
         if (rc == 0) {
             m->data = m->mapping.base + lead;
-            m->win_start = 0;
             m->win_len = new_len;
             return 0;
         }
         if (rc != MMF_ENOTSUP)
-            return rc;
-    }
-    if (m->kind != MMF__KIND_ANON || m->mapping.base == NULL) {
-        mmf__mapping_release(m);
-        uint64_t saved = m->length;
-        if (shrink_to != NULL) {
-            int rc = mmf__os_set_file_size(m, m->fd, *shrink_to, 0);
-            if (rc != 0) {
-                (void)mmf__mapping_create(m); /* back as it was */
-                return rc;
-            }
-            *shrunk = 1;
-        }
-        m->length = new_len;
-        int rc = mmf__mapping_create(m);
-        if (rc != 0)
-            m->length = saved;
-        return rc;
+            return rc; /* mremap failed: the old mapping stands */
     }
     mmf__mapping old = m->mapping;
     char *old_data = m->data;
-    uint64_t keep = new_len < m->length ? new_len : m->length;
-    int rc = mmf__os_map(m, MMF__NO_HANDLE, 0, new_sz, 0, &m->mapping);
-    if (rc != 0) {
+    uint64_t old_len = m->win_len;
+    int rc = mmf__mapping_map(m, 0, new_len); /* leaves m alone on failure */
+    if (rc != 0)
+        return rc;
+    if (m->kind == MMF__KIND_ANON &&
+        (rc = mmf__guarded_copy(m, m->data, old_data, (size_t)old_len, 0)) !=
+            0) {
+        mmf__os_unmap(&m->mapping);
         m->mapping = old;
+        m->data = old_data;
+        m->win_len = old_len;
         return rc;
     }
-    m->data = m->mapping.base;
-    m->win_start = 0;
-    m->win_len = new_len;
-    rc = mmf__guarded_copy(m, m->data, old_data, (size_t)keep, 0);
     mmf__os_unmap(&old);
+    return 0;
+}
+
+/* The mapping of a map whose length drops to new_len: cannot fail.  Where
+ * the OS cannot shrink a mapping (no mremap, or a mapping split by advice)
+ * the old one stays, larger than needed: its tail is never touched. */
+static void shrink_mapping(mmf_map *m, uint64_t new_len)
+{
+    if (m->data == NULL)
+        return;
+    if (new_len <= m->win_start) {
+        mmf__mapping_release(m);
+        return;
+    }
+    if (m->win_start + m->win_len <= new_len)
+        return;
+    uint64_t keep = new_len - m->win_start;
+    size_t lead = (size_t)(m->data - m->mapping.base);
+    if (mmf__os_remap(m, &m->mapping, lead + (size_t)keep) == 0)
+        m->data = m->mapping.base + lead; /* a shrink stays in place */
+    m->win_len = keep;
+}
+
+/* Cut the file to `size` where the OS will not do it under a view of the
+ * file (Windows): our own view goes for the cut, and comes back, at the
+ * same range, when the cut is refused. */
+static int cut_unmapped(mmf_map *m, uint64_t size)
+{
+    uint64_t start = m->win_start, len = m->win_len;
+    int had = m->data != NULL;
+    mmf__mapping_release(m);
+    int rc = mmf__os_set_file_size(m, m->fd, size, 0);
+    if (rc != 0 && had) {
+        char why[sizeof m->errmsg];
+        int err = m->os_error;
+        snprintf(why, sizeof why, "%s", m->errmsg);
+        if (mmf__mapping_map(m, start, len) != 0)
+            (void)mmf__fail(m, rc,
+                            "%s; and the map could not be mapped again (%s): "
+                            "close it",
+                            why, m->errmsg);
+        else
+            (void)mmf__fail(m, rc, "%s", why);
+        m->os_error = err;
+    }
     return rc;
+}
+
+static int resize_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
+{
+    uint64_t old_size;
+    int rc = mmf__os_file_size(m, m->fd, &old_size);
+    if (rc != 0)
+        return rc;
+    if (new_length > m->length) {
+        int grew = new_end > old_size;
+        if (grew && (rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
+            return rc;
+        if (!m->windowed && (rc = grow_whole(m, new_length)) != 0) {
+            if (grew) {
+                /* Cut back what this call added: nothing of it was
+                 * written, and the error worth reporting is the first. */
+                char why[sizeof m->errmsg];
+                int err = m->os_error;
+                snprintf(why, sizeof why, "%s", m->errmsg);
+                (void)mmf__os_set_file_size(m, m->fd, old_size, 0);
+                (void)mmf__fail(m, rc, "%s", why);
+                m->os_error = err;
+            }
+            return rc;
+        }
+        return 0;
+    }
+    if (mmf__os_can_cut_mapped(m->fd))
+        rc = mmf__os_set_file_size(m, m->fd, new_end, 0);
+    else
+        rc = cut_unmapped(m, new_end);
+    if (rc != 0)
+        return rc;
+    shrink_mapping(m, new_length);
+    if (!m->windowed && m->data == NULL && new_length > 0 &&
+        (rc = mmf__mapping_map(m, 0, new_length)) != 0)
+        /* Only after an unmapped cut, when the address space filled in
+         * between: the file has its new size, the map none of it. */
+        return mmf__fail(m, rc,
+                         "resize: the file is now %llu bytes but could not "
+                         "be mapped again (%s)",
+                         (unsigned long long)new_end, m->errmsg);
+    return 0;
+}
+
+static int resize_anon(mmf_map *m, uint64_t new_length)
+{
+    if (new_length > m->length) {
+        int rc = grow_whole(m, new_length);
+        if (rc != 0)
+            return rc;
+    } else {
+        shrink_mapping(m, new_length);
+    }
+    return 0;
 }
 
 int mmf_resize(mmf_map *m, uint64_t new_length)
@@ -505,36 +639,20 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
                          "largest file offset",
                          (unsigned long long)m->offset,
                          (unsigned long long)new_length);
+    size_t whole;
+    if (!m->windowed && mmf__to_size(new_length, &whole))
+        return mmf__fail(m, MMF_ENOMEM,
+                         "resize: %llu bytes do not fit in the address space",
+                         (unsigned long long)new_length);
     if (new_length == m->length)
         return 0;
-    int has_file = m->kind != MMF__KIND_ANON;
-    uint64_t old_length = m->length;
-    uint64_t old_size = 0;
-    if (has_file && (rc = mmf__os_file_size(m, m->fd, &old_size)) != 0)
+    rc = m->kind == MMF__KIND_ANON ? resize_anon(m, new_length)
+                                   : resize_file(m, new_length, new_end);
+    if (rc != 0)
         return rc;
-    int growing = new_length > old_length;
-
-    /* Grow the file before the mapping (so no mapped page lies past the end
-     * of the file); shrink it after. */
-    if (has_file && growing && new_end > old_size &&
-        (rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
-        return rc;
-    int shrunk = 0;
-    if (m->windowed) {
-        mmf__mapping_release(m);
-    } else if ((rc = remap_whole(m, new_length,
-                                 has_file && !growing ? &new_end : NULL,
-                                 &shrunk)) != 0) {
-        if (has_file && growing && new_end > old_size)
-            (void)mmf__os_set_file_size(m, m->fd, old_size, 0);
-        return rc;
-    }
     m->length = new_length;
     if (m->pos > new_length)
         m->pos = new_length;
-    if (has_file && !growing && !shrunk &&
-        (rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0)
-        return rc;
     return 0;
 }
 
@@ -600,9 +718,13 @@ int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
     if (alen > 0 &&
         (rc = mmf__os_flush(m, addr, alen, flags == MMF_FLUSH_ASYNC)) != 0)
         return rc;
-    /* A windowed map wrote earlier windows' pages to the page cache when it
-     * unmapped them; only a file sync reaches those. */
-    if (flags == MMF_FLUSH_DURABLE || (m->windowed && flags == MMF_FLUSH_SYNC))
+    /* A windowed map left the pages it wrote through earlier windows in the
+     * page cache, dirty, when it unmapped them: msync cannot reach them, so
+     * the file-level calls do (the write-back of the range, or of the whole
+     * file's data where the OS cannot name a range). */
+    if (m->windowed && flags == MMF_FLUSH_ASYNC)
+        return mmf__os_flush_file(m, m->fd, m->offset + offset, length, 1);
+    if (flags == MMF_FLUSH_DURABLE || m->windowed)
         return mmf__os_sync_file(m, m->fd);
     return 0;
 }
@@ -624,6 +746,21 @@ static int advice_span(mmf_map *m, uint64_t offset, uint64_t length,
     return page_span(m, offset, length, addr, alen);
 }
 
+/* After advice_span() the window starts at or before offset; past its end
+ * the advice goes to the file (posix_fadvise), where later windows find
+ * it. */
+static int advise_past_window(mmf_map *m, uint64_t offset, uint64_t length,
+                              int advice)
+{
+    uint64_t mapped_end = m->win_start + m->win_len;
+    if (!m->windowed || offset + length <= mapped_end)
+        return 0;
+    if (m->data == NULL || offset > mapped_end)
+        mapped_end = offset;
+    return mmf__os_advise_file(m, m->fd, m->offset + mapped_end,
+                               offset + length - mapped_end, advice);
+}
+
 int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
 {
     int rc = page_args(m, "advise", offset, &length);
@@ -635,7 +772,9 @@ int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
     size_t alen;
     if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
         return rc;
-    return alen > 0 ? mmf__os_advise(m, addr, alen, advice) : 0;
+    if (alen > 0 && (rc = mmf__os_advise(m, addr, alen, advice)) != 0)
+        return rc;
+    return advise_past_window(m, offset, length, advice);
 }
 
 int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
@@ -643,11 +782,25 @@ int mmf_advise_raw(mmf_map *m, uint64_t offset, uint64_t length, int os_advice)
     int rc = page_args(m, "madvise", offset, &length);
     if (rc != 0)
         return rc;
+    /* Past the window, the advice that has a file-level counterpart gets it
+     * (as mmf_advise does); any other cannot reach the part of the range
+     * that no window holds. */
+    int known = mmf__os_advice_of_raw(os_advice);
+    if (m->windowed && known < 0 && !mmf__fits_window(m, offset, length))
+        return mmf__fail(m, MMF_ENOTSUP,
+                         "madvise: advice %d has no file-level form, and "
+                         "%llu bytes at offset %llu do not fit in one window "
+                         "of %llu bytes",
+                         os_advice, (unsigned long long)length,
+                         (unsigned long long)offset,
+                         (unsigned long long)m->window_size);
     char *addr;
     size_t alen;
     if ((rc = advice_span(m, offset, length, &addr, &alen)) != 0)
         return rc;
-    return alen > 0 ? mmf__os_advise_raw(m, addr, alen, os_advice) : 0;
+    if (alen > 0 && (rc = mmf__os_advise_raw(m, addr, alen, os_advice)) != 0)
+        return rc;
+    return known >= 0 ? advise_past_window(m, offset, length, known) : 0;
 }
 
 int mmf_residency(mmf_map *m, uint64_t offset, uint64_t length,
@@ -694,6 +847,23 @@ static int lock_range(mmf_map *m, uint64_t offset, uint64_t length, int lock)
     int rc = page_args(m, lock ? "lock" : "unlock", offset, &length);
     if (rc != 0)
         return rc;
+    /* A windowed map can pin only what it has mapped: the window is moved
+     * over the range, which must fit in it.  (Pages outside the window are
+     * mapped nowhere, so unlocking the window's part unlocks them all.) */
+    if (m->windowed && lock && length > 0) {
+        char *p;
+        uint64_t avail;
+        if (!mmf__fits_window(m, offset, length))
+            return mmf__fail(m, MMF_ENOTSUP,
+                             "lock: %llu bytes at offset %llu do not fit in "
+                             "one window of %llu bytes (a windowed map can "
+                             "lock only what its window holds)",
+                             (unsigned long long)length,
+                             (unsigned long long)offset,
+                             (unsigned long long)m->window_size);
+        if ((rc = mmf__span(m, offset, length, length, &p, &avail)) != 0)
+            return rc;
+    }
     char *addr;
     size_t alen;
     page_span(m, offset, length, &addr, &alen);
@@ -720,9 +890,14 @@ int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
     char *addr;
     size_t alen;
     page_span(m, offset, length, &addr, &alen);
-    if (alen == 0)
-        return 0;
-    return mmf__os_evict(m, addr, alen, m->fd,
-                         m->mapping.file_off +
-                             (uint64_t)(addr - m->mapping.base));
+    if (alen > 0 &&
+        (rc = mmf__os_evict(m, addr, alen, m->fd,
+                            m->mapping.file_off +
+                                (uint64_t)(addr - m->mapping.base))) != 0)
+        return rc;
+    /* Outside the window no mapping of ours holds the pages: the page
+     * cache is told directly. */
+    if (m->windowed)
+        return mmf__os_evict_file(m, m->fd, m->offset + offset, length);
+    return 0;
 }

@@ -197,6 +197,28 @@ int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
     return 0;
 }
 
+int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
+                       int *created)
+{
+    /* O_EXCL first, as for files: only a name this call made is ours to
+     * unlink when the open fails later. */
+    int f, made;
+    for (;;) {
+        f = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+        made = f >= 0;
+        if (f >= 0 || errno != EEXIST)
+            break;
+        f = shm_open(name, O_RDWR, 0600);
+        if (f >= 0 || errno != ENOENT) /* ENOENT: unlinked in between */
+            break;
+    }
+    if (f < 0)
+        return os_fail(m, errno, "shm_open", name);
+    *created = made;
+    *fd = f;
+    return 0;
+}
+
 void mmf__os_remove(const char *path)
 {
     (void)unlink(path);
@@ -266,6 +288,13 @@ int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
     if (r != 0)
         return os_fail(m, errno, "ftruncate", NULL);
     return 0;
+}
+
+/* POSIX cuts a file under any mapping: the pages past the end fault. */
+int mmf__os_can_cut_mapped(mmf__handle fd)
+{
+    (void)fd;
+    return 1;
 }
 
 int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
@@ -463,6 +492,100 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
                             POSIX_FADV_DONTNEED);
 #else
     (void)fd, (void)file_off;
+#endif
+    return 0;
+}
+
+int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        uint64_t len, int advice)
+{
+#ifdef POSIX_FADV_NORMAL
+    int a;
+    switch (advice) {
+    case MMF_ADVICE_NORMAL:
+        a = POSIX_FADV_NORMAL;
+        break;
+    case MMF_ADVICE_SEQUENTIAL:
+        a = POSIX_FADV_SEQUENTIAL;
+        break;
+    case MMF_ADVICE_RANDOM:
+        a = POSIX_FADV_RANDOM;
+        break;
+    case MMF_ADVICE_WILLNEED:
+    case MMF_ADVICE_POPULATE: /* into the page cache: no mapping to fill */
+        a = POSIX_FADV_WILLNEED;
+        break;
+    default:
+        /* DONTNEED: no mapping of ours holds these pages, so there is
+         * nothing to drop from this process (the page cache keeps them, as
+         * it does for a whole map; mmf_evict drops them).  HUGEPAGE is
+         * about a mapping: none here. */
+        return 0;
+    }
+    if (fd < 0 || len == 0 || file_off > (uint64_t)INT64_MAX ||
+        len > (uint64_t)INT64_MAX)
+        return 0;
+    int err = posix_fadvise(fd, (off_t)file_off, (off_t)len, a);
+    if (err != 0 && err != ESPIPE)
+        return os_fail(m, err, "posix_fadvise", NULL);
+#else
+    (void)m, (void)fd, (void)file_off, (void)len, (void)advice;
+#endif
+    return 0;
+}
+
+int mmf__os_advice_of_raw(int os_advice)
+{
+    switch (os_advice) {
+    case MADV_NORMAL:
+        return MMF_ADVICE_NORMAL;
+    case MADV_SEQUENTIAL:
+        return MMF_ADVICE_SEQUENTIAL;
+    case MADV_RANDOM:
+        return MMF_ADVICE_RANDOM;
+    case MADV_WILLNEED:
+        return MMF_ADVICE_WILLNEED;
+    case MADV_DONTNEED:
+        return MMF_ADVICE_DONTNEED;
+    default:
+        return -1;
+    }
+}
+
+int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len, int async)
+{
+    if (fd < 0 || len == 0)
+        return 0;
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+    /* Start the write-back of the range's dirty pages and return, as
+     * msync(MS_ASYNC) asks for mapped ones. */
+    if (async && file_off <= (uint64_t)INT64_MAX &&
+        len <= (uint64_t)INT64_MAX) {
+        if (sync_file_range(fd, (off_t)file_off, (off_t)len,
+                            SYNC_FILE_RANGE_WRITE) == 0 ||
+            errno == ESPIPE || errno == EINVAL)
+            return 0;
+        return os_fail(m, errno, "sync_file_range", NULL);
+    }
+#else
+    (void)file_off, (void)len;
+#endif
+    /* Waiting, or no way to name a range: the whole file's data. */
+    return async ? 0 : mmf__os_sync_file(m, fd);
+}
+
+int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len)
+{
+    (void)m;
+#ifdef POSIX_FADV_DONTNEED
+    if (fd >= 0 && file_off <= (uint64_t)INT64_MAX &&
+        len <= (uint64_t)INT64_MAX)
+        (void)posix_fadvise(fd, (off_t)file_off, (off_t)len,
+                            POSIX_FADV_DONTNEED);
+#else
+    (void)fd, (void)file_off, (void)len;
 #endif
     return 0;
 }

@@ -568,6 +568,16 @@ int mmf__os_shm_open(mmf_map *m, const char *name, int writable, int create,
     return rc;
 }
 
+/* A name goes with the last handle to its section: a refused open that
+ * made it closes that handle, and the name is gone.  So there is never a
+ * name to unlink, and *created stays 0. */
+int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
+                       int *created)
+{
+    *created = 0;
+    return mmf__os_shm_open(m, name, 1, 1, fd);
+}
+
 /* A name lives exactly as long as some handle to its section: Windows has
  * no way to take it away earlier.  So an existing name is MMF_ENOTSUP (it
  * goes when the last map of it closes) and a missing one MMF_ENOENT. */
@@ -688,6 +698,15 @@ int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
                       (unsigned long long)size, (unsigned long)err),
             err);
     return os_fail(m, err, "SetFileInformationByHandle(EndOfFile)", NULL);
+}
+
+/* Windows refuses to cut a file while any view of it is mapped, ours
+ * included (ERROR_USER_MAPPED_FILE).  A named section never changes size
+ * (shm_set_size), so its views may stay. */
+int mmf__os_can_cut_mapped(mmf__handle fd)
+{
+    struct win_fd *w = win_fd_of(fd);
+    return w == NULL || w->file == INVALID_HANDLE_VALUE;
 }
 
 int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
@@ -959,6 +978,39 @@ int mmf__os_evict(mmf_map *m, void *addr, size_t len, mmf__handle fd,
 {
     (void)fd, (void)file_off;
     return mmf__os_advise(m, addr, len, MMF_ADVICE_DONTNEED);
+}
+
+/* Windows advises, flushes and trims only mapped addresses
+ * (PrefetchVirtualMemory, FlushViewOfFile, VirtualUnlock): for file bytes
+ * outside every view of ours there is no advice to give and nothing in our
+ * working set to drop; dirty pages written through earlier views are in the
+ * system cache, which FlushFileBuffers writes (it has no range). */
+int mmf__os_advise_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        uint64_t len, int advice)
+{
+    (void)m, (void)fd, (void)file_off, (void)len, (void)advice;
+    return 0;
+}
+
+int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len, int async)
+{
+    (void)file_off, (void)len, (void)async;
+    return mmf__os_sync_file(m, fd);
+}
+
+/* mmf_advise_raw is MMF_ENOTSUP here: no number means anything. */
+int mmf__os_advice_of_raw(int os_advice)
+{
+    (void)os_advice;
+    return -1;
+}
+
+int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                       uint64_t len)
+{
+    (void)m, (void)fd, (void)file_off, (void)len;
+    return 0;
 }
 
 /* --- the fault guard --------------------------------------------------------

@@ -14,10 +14,7 @@ static uint64_t align_down(uint64_t v, uint64_t a)
     return v - v % a;
 }
 
-/* Map the file bytes behind map range [start, start+len): the mapping begins
- * at the granularity boundary at or below offset+start, a detail the caller
- * never sees. */
-static int map_range(mmf_map *m, uint64_t start, uint64_t len)
+int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len)
 {
     uint64_t gran = mmf__os_granularity();
     uint64_t file_start = m->offset + start; /* checked at open/resize */
@@ -55,7 +52,28 @@ int mmf__mapping_create(mmf_map *m)
 {
     if (m->windowed || m->length == 0)
         return 0;
-    return map_range(m, 0, m->length);
+    return mmf__mapping_map(m, 0, m->length);
+}
+
+/* The window start at or below map byte `off`: the granularity boundary of
+ * the file offset, or map byte 0 if that boundary lies before it. */
+static uint64_t window_start_at(const mmf_map *m, uint64_t off)
+{
+    uint64_t start = off - (m->offset + off) % mmf__os_granularity();
+    return start > off ? 0 : start;
+}
+
+int mmf__fits_window(const mmf_map *m, uint64_t off, uint64_t len)
+{
+    uint64_t lead = off - window_start_at(m, off);
+    return len <= m->window_size && lead <= m->window_size - len;
+}
+
+static int move_window(mmf_map *m, uint64_t start, uint64_t len)
+{
+    mmf__mapping_release(m);
+    m->window_moves++;
+    return mmf__mapping_map(m, start, len);
 }
 
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
@@ -81,23 +99,54 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
      * what it needs plus a whole window more: mapping only what it needs
      * would leave a caller walking forward (find, count) one byte of
      * progress per window move, an mmap and a search set-up per byte. */
-    uint64_t gran = mmf__os_granularity();
-    uint64_t start = off - (m->offset + off) % gran;
-    if (start > off) /* the boundary lies before map byte 0 */
-        start = 0;
+    uint64_t start = window_start_at(m, off);
     uint64_t len = m->window_size;
     uint64_t needed_end = off + need; /* need <= length - off: no wrap */
     if (needed_end - start > len)
         len = needed_end - start + m->window_size; /* both < 2^63 */
     if (len > m->length - start)
         len = m->length - start;
-    mmf__mapping_release(m);
-    int rc = map_range(m, start, len);
+    int rc = move_window(m, start, len);
     if (rc != 0)
         return rc;
     uint64_t rel = off - start;
     uint64_t have = m->win_len - rel;
     *ptr = m->data + rel;
     *avail = have < want ? have : want;
+    return 0;
+}
+
+int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
+                   char **ptr, uint64_t *avail)
+{
+    uint64_t from = end - need; /* need <= end */
+    if (MMF__LIKELY(m->data != NULL && from >= m->win_start &&
+                    end - m->win_start <= m->win_len)) {
+        uint64_t have = end - m->win_start;
+        *avail = have < want ? have : want;
+        *ptr = m->data + (end - m->win_start) - *avail;
+        return 0;
+    }
+    if (!m->windowed)
+        return mmf__fail(m, MMF_ERANGE,
+                         "offset %llu + %llu is outside the map (%llu bytes)",
+                         (unsigned long long)from, (unsigned long long)need,
+                         (unsigned long long)m->length);
+    /* The window ends at `end` and reaches back a whole window, or, for a
+     * request longer than half a window, what it needs and half a window
+     * more: each move then takes a caller walking backwards (rfind) at
+     * least half a window further.  A window that only just held the
+     * request would move it back by one byte per mmap (a needle of about
+     * half the window used to crawl so). */
+    uint64_t reach = m->window_size;
+    if (need > reach - reach / 2)
+        reach = need + reach / 2; /* both < 2^63 */
+    uint64_t start = window_start_at(m, end > reach ? end - reach : 0);
+    int rc = move_window(m, start, end - start);
+    if (rc != 0)
+        return rc;
+    uint64_t have = end - start;
+    *avail = have < want ? have : want;
+    *ptr = m->data + have - *avail;
     return 0;
 }

@@ -13,12 +13,16 @@
 #include <string.h>
 #include <time.h>
 #ifndef _WIN32
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #endif
 
 #include "helpers.h"
+#include "internal.h" /* window_moves */
 #include "mmapfile.h"
 
 #define FILE_SIZE (300 * 1000 + 123)
@@ -265,6 +269,49 @@ static void needle_longer_than_window_walks_by_windows(void **state)
     free(data);
 }
 
+/* rfind walks back through windows as fast as find walks forward, for
+ * every needle length up to the window: no more than twice the window
+ * moves (each move is an mmap and a search set-up).  A needle of about half
+ * the window used to move it back by one byte per mmap. */
+static void rfind_moves_the_window_no_more_than_find(void **state)
+{
+    (void)state;
+    const size_t size = 1u << 20;
+    char *data = calloc(1, size);
+    assert_non_null(data);
+    const char *p = th_path("rfind-moves.bin");
+    th_write_file(p, data, size);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.flags = MMF_WINDOWED;
+    o.window_size = 4 * mmf_granularity();
+    assert_int_equal(mmf_open_path(m, p, &o), 0);
+    size_t w = (size_t)o.window_size;
+    size_t lens[] = {1, 64, w / 4, w / 2 - 1, w / 2, w / 2 + 1, w - 1, w};
+    char *needle = malloc(w);
+    memset(needle, 'Z', w); /* never found: both walk the whole file */
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        uint64_t pos;
+        m->window_moves = 0;
+        assert_int_equal(mmf_find(m, needle, lens[i], 0, MMF_END, &pos), 0);
+        assert_int_equal(pos, MMF_NOT_FOUND);
+        uint64_t forward = m->window_moves;
+        m->window_moves = 0;
+        assert_int_equal(mmf_rfind(m, needle, lens[i], 0, MMF_END, &pos), 0);
+        assert_int_equal(pos, MMF_NOT_FOUND);
+        uint64_t backward = m->window_moves;
+        if (backward > 2 * forward + 2 || backward > 2 * (size / w) + 2)
+            fail_msg("needle of %zu bytes: find moved the window %llu times, "
+                     "rfind %llu",
+                     lens[i], (unsigned long long)forward,
+                     (unsigned long long)backward);
+    }
+    free(needle);
+    mmf_free(m);
+    free(data);
+}
+
 #ifndef _WIN32
 /* Advice reaches a windowed map as it reaches a whole one: the window
  * moves to the offset, so a bad advice is refused either way. */
@@ -368,12 +415,253 @@ static void copy_on_write_is_never_windowed(void **state)
     mmf_free(m);
 }
 
+#ifdef __linux__
+/* --- page calls on a windowed map cover the range a whole map covers --- */
+
+#define PC_SIZE (1u << 20)
+#define PC_WINDOW (64u << 10)
+
+static const char *page_call_file(const char *name)
+{
+    const char *p = th_path(name);
+    char *data = malloc(PC_SIZE);
+    assert_non_null(data);
+    th_fill(data, PC_SIZE, 77);
+    int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, PC_SIZE), PC_SIZE);
+    assert_int_equal(fsync(fd), 0); /* clean pages: eviction can drop them */
+    close(fd);
+    free(data);
+    return p;
+}
+
+static mmf_map *open_pc(const char *p, int windowed)
+{
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    if (windowed) {
+        o.flags = MMF_WINDOWED;
+        o.window_size = PC_WINDOW;
+    }
+    if (mmf_open_path(m, p, &o) != 0)
+        fail_msg("%s", mmf_errmsg(m));
+    uint8_t b; /* the window at the start of the file */
+    assert_int_equal(mmf_get_byte(m, 0, &b), 0);
+    return m;
+}
+
+/* Pages of [off, off+len) in the page cache, asked through a fresh whole
+ * map (mincore), as a separate observer would. */
+static uint64_t resident(const char *p, uint64_t off, uint64_t len)
+{
+    mmf_map *w = NULL;
+    assert_int_equal(mmf_new(&w), 0);
+    assert_int_equal(mmf_open_path(w, p, NULL), 0);
+    uint64_t r, total;
+    assert_int_equal(mmf_residency(w, off, len, &r, &total), 0);
+    mmf_free(w);
+    return r;
+}
+
+static void read_whole_file(const char *p)
+{
+    static char buf[PC_SIZE];
+    int fd = open(p, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, buf, PC_SIZE), PC_SIZE);
+    close(fd);
+}
+
+/* valgrind (named by its preload library) keeps pages of the file mapped
+ * where the test cannot see: eviction cannot drop them there. */
+static int under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    return pre != NULL && strstr(pre, "vgpreload") != NULL;
+}
+
+/* Evicting a range outside the window drops its pages from the page cache,
+ * as evicting it through a whole map does (it used to do nothing). */
+static void
+evict_outside_the_window_drops_the_pages_like_a_whole_map(void **state)
+{
+    (void)state;
+    if (under_valgrind())
+        skip();
+    const char *p = page_call_file("evict-windowed.bin");
+    /* The whole file: the page cache may hold it in large folios, which
+     * only an eviction of all their pages drops. */
+    const uint64_t pages = PC_SIZE / 4096;
+    for (int windowed = 0; windowed < 2; windowed++) {
+        read_whole_file(p);
+        assert_int_equal(resident(p, 0, 0), pages);
+        mmf_map *m = open_pc(p, windowed);
+        assert_int_equal(mmf_evict(m, 0, 0), 0);
+        mmf_free(m);
+        uint64_t left = resident(p, 0, 0);
+        if (left != 0)
+            fail_msg("%s map: %llu of %llu pages still cached after evict",
+                     windowed ? "windowed" : "whole", (unsigned long long)left,
+                     (unsigned long long)pages);
+    }
+}
+
+/* WILLNEED past the window reads the range into the page cache, as it
+ * does for a whole map (it used to reach the first window only). */
+static void willneed_past_the_window_reads_the_whole_range(void **state)
+{
+    (void)state;
+    const char *p = page_call_file("willneed-windowed.bin");
+    const uint64_t half = PC_SIZE / 2, pages = half / 4096;
+    for (int windowed = 0; windowed < 2; windowed++) {
+        /* Opened (and faulted at 0, with its readahead) before everything
+         * is evicted, through it (its own mapping lets go of the pages) and
+         * through a whole map. */
+        mmf_map *m = open_pc(p, windowed);
+        mmf_map *w = open_pc(p, 0);
+        assert_int_equal(mmf_evict(m, 0, 0), 0);
+        assert_int_equal(mmf_evict(w, 0, 0), 0);
+        mmf_free(w);
+        assert_int_equal(resident(p, half, half), 0);
+        assert_int_equal(mmf_advise(m, half, half, MMF_ADVICE_WILLNEED), 0);
+        uint64_t got = 0;
+        for (int tries = 0; tries < 200 && got < pages; tries++) {
+            got = resident(p, half, half);
+            if (got < pages)
+                usleep(10000); /* readahead completes asynchronously */
+        }
+        if (got == 0 && !windowed) {
+            mmf_free(m);
+            skip(); /* advice is a no-op here (qemu-user): no reference */
+        }
+        if (got != pages)
+            fail_msg("%s map: %llu of %llu pages read ahead",
+                     windowed ? "windowed" : "whole", (unsigned long long)got,
+                     (unsigned long long)pages);
+        mmf_free(m);
+    }
+}
+
+static long locked_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    assert_non_null(f);
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+/* A lock on a windowed map pins the range asked for, wherever the window
+ * was (it used to lock only the part inside it, here nothing), and a range
+ * wider than a window is refused, not half-locked. */
+static void lock_on_a_windowed_map_pins_the_range_or_refuses(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__)
+    skip(); /* ASan makes mlock a no-op: VmLck cannot tell */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    skip();
+#endif
+#endif
+    const char *p = page_call_file("lock-windowed.bin");
+    mmf_map *m = open_pc(p, 1);
+    long before = locked_kib();
+    int rc = mmf_lock(m, PC_SIZE / 2, 16384);
+    if (rc == MMF_ENOMEM)
+        skip(); /* RLIMIT_MEMLOCK too low here */
+    assert_int_equal(rc, 0);
+    assert_int_equal(locked_kib() - before, 16);
+    assert_int_equal(mmf_unlock(m, PC_SIZE / 2, 16384), 0);
+    assert_int_equal(locked_kib(), before);
+    assert_int_equal(mmf_lock(m, 0, 2 * PC_WINDOW), MMF_ENOTSUP);
+    assert_non_null(strstr(mmf_errmsg(m), "do not fit in one window"));
+    /* A window starts on a granularity boundary: 100 + a window is one byte
+     * of a page too many. */
+    assert_int_equal(mmf_lock(m, 100, PC_WINDOW), MMF_ENOTSUP);
+    assert_int_equal(locked_kib(), before);
+    /* Raw advice with a file-level form covers any range; other raw advice
+     * only a range that fits in one window. */
+    assert_int_equal(mmf_advise_raw(m, 0, 2 * PC_WINDOW, MADV_RANDOM), 0);
+    assert_int_equal(mmf_advise_raw(m, 0, 2 * PC_WINDOW, MADV_HUGEPAGE),
+                     MMF_ENOTSUP);
+    assert_non_null(strstr(mmf_errmsg(m), "no file-level form"));
+    int huge = mmf_advise_raw(m, 4096, 4096, MADV_HUGEPAGE);
+    assert_true(huge == 0 || huge == MMF_EIO); /* EINVAL without THP */
+    mmf_free(m);
+}
+
+/* cachestat(2) (Linux 6.5): how many pages of a file range are dirty. */
+struct pc_cachestat_range {
+    uint64_t off, len;
+};
+struct pc_cachestat {
+    uint64_t cache, dirty, writeback, evicted, recently_evicted;
+};
+
+static int dirty_pages(int fd, uint64_t *dirty)
+{
+    struct pc_cachestat_range r = {0, PC_SIZE};
+    struct pc_cachestat cs;
+    memset(&cs, 0, sizeof cs);
+    if (syscall(451, fd, &r, &cs, 0) != 0)
+        return -1;
+    *dirty = cs.dirty;
+    return 0;
+}
+
+/* MMF_FLUSH_ASYNC of a range written through earlier windows starts their
+ * write-back as it does for a whole map's mapped pages (msync cannot reach
+ * them once the window moved on; it used to leave them dirty). */
+static void async_flush_reaches_pages_of_earlier_windows(void **state)
+{
+    (void)state;
+    const char *p = page_call_file("flush-windowed.bin");
+    int fd = open(p, O_RDONLY);
+    assert_true(fd >= 0);
+    uint64_t dirty = 0;
+    if (dirty_pages(fd, &dirty) != 0) {
+        close(fd);
+        skip(); /* no cachestat before Linux 6.5 */
+    }
+    mmf_map *m = open_pc(p, 1);
+    char data[PC_WINDOW];
+    memset(data, 'w', sizeof data);
+    for (uint64_t at = 0; at < PC_SIZE / 2; at += PC_WINDOW)
+        assert_int_equal(mmf_copy_in(m, at, data, sizeof data), 0);
+    uint8_t b; /* the window moves on: the written pages are unmapped */
+    assert_int_equal(mmf_get_byte(m, PC_SIZE - 1, &b), 0);
+    assert_int_equal(dirty_pages(fd, &dirty), 0);
+    if (dirty == 0) {
+        mmf_free(m);
+        close(fd);
+        skip(); /* written back already (a busy machine's flusher) */
+    }
+    assert_int_equal(mmf_flush(m, 0, PC_SIZE / 2, MMF_FLUSH_ASYNC), 0);
+    assert_int_equal(dirty_pages(fd, &dirty), 0);
+    assert_int_equal(dirty, 0);
+    char back[16];
+    assert_int_equal(pread(fd, back, sizeof back, PC_SIZE / 2 - 16), 16);
+    assert_memory_equal(back, data, sizeof back);
+    mmf_free(m);
+    close(fd);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_operations_agree_with_whole_map),
         cmocka_unit_test(copy_on_write_is_never_windowed),
         cmocka_unit_test(needle_longer_than_window_walks_by_windows),
+        cmocka_unit_test(rfind_moves_the_window_no_more_than_find),
 #ifndef _WIN32
         cmocka_unit_test(windowed_map_has_no_pointer_and_view_limit),
 #else
@@ -382,6 +670,13 @@ int main(void)
 #ifndef _WIN32
         cmocka_unit_test(advice_on_windowed_map_moves_the_window),
         cmocka_unit_test(fallback_to_windows_when_address_space_is_short),
+#endif
+#ifdef __linux__
+        cmocka_unit_test(
+            evict_outside_the_window_drops_the_pages_like_a_whole_map),
+        cmocka_unit_test(willneed_past_the_window_reads_the_whole_range),
+        cmocka_unit_test(lock_on_a_windowed_map_pins_the_range_or_refuses),
+        cmocka_unit_test(async_flush_reaches_pages_of_earlier_windows),
 #endif
     };
     return cmocka_run_group_tests_name("window", tests, NULL, NULL);

@@ -16,6 +16,8 @@
  *    (posix_fallocate), and the file keeps its size and bytes.
  *  - mmf_open_path with MMF_GROW past the free space, and a MMF_GROW write:
  *    MMF_ENOSPC, file unchanged.
+ *  - A MMF_GROW write whose growth fits but whose bytes before the old end
+ *    (a hole) do not: refused, and the growth given back.
  */
 #include "rel.h"
 
@@ -212,6 +214,61 @@ static void open_growing_past_the_free_space_is_enospc(void)
     CHECK(fs_free() > 0, "space was not given back");
 }
 
+/* A MMF_GROW write that grows the file and then cannot write the bytes
+ * before the old end (a hole the full disk cannot fill) gives the growth
+ * back: length, cursor and file size as before the call.  The disk is
+ * filled, then exactly one page is freed: the reservation of the growth
+ * takes it, and the copy into the hole faults. */
+static void grow_write_that_faults_after_growing_gives_the_growth_back(void)
+{
+    if (strcmp(dir, "-") == 0)
+        SKIP("%s", label);
+    const uint64_t size = 16 * PAGE;
+    char p[700]; /* in_dir's buffer is reused for the filler */
+    snprintf(p, sizeof p, "%s", in_dir("undo.bin"));
+    int fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0 && ftruncate(fd, (off_t)size) == 0, "sparse file");
+    close(fd);
+    mmf_map *m = rel_open(p, MMF_ACCESS_WRITE, MMF_GROW, 0, 0);
+    CHECK(m != NULL, "open failed");
+    char filler[700];
+    snprintf(filler, sizeof filler, "%s", in_dir("filler.bin"));
+    int ff = open(filler, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(ff >= 0, "filler");
+    static uint8_t page[PAGE];
+    off_t filled = 0;
+    while (pwrite(ff, page, PAGE, filled) == (ssize_t)PAGE)
+        filled += PAGE;
+    CHECK(filled >= (off_t)PAGE && fsync(ff) == 0 &&
+              ftruncate(ff, filled - (off_t)PAGE) == 0,
+          "could not fill the disk");
+    fsync(ff);
+    CHECK_RC(m, mmf_seek(m, (int64_t)(size - PAGE), MMF_SEEK_SET, NULL), 0);
+    static uint8_t two[2 * PAGE];
+    memset(two, 'g', sizeof two);
+    int rc = mmf_write(m, two, sizeof two);
+    /* MMF_EFAULT: grown, then the hole could not be filled; MMF_ENOSPC: the
+     * file system wanted more than the page for the growth.  Either way
+     * nothing may have changed. */
+    CHECK(rc == MMF_EFAULT || rc == MMF_ENOSPC, "write gave %s (%s)",
+          mmf_err_name(rc), mmf_errmsg(m));
+    printf("  %s: the MMF_GROW write was refused with %s\n", label,
+           mmf_err_name(rc));
+    CHECK(mmf_length(m) == size, "the map length is %llu",
+          (unsigned long long)mmf_length(m));
+    CHECK(mmf_tell(m) == size - PAGE, "the cursor moved");
+    CHECK(rel_size(p) == (long long)size, "the file is %lld bytes",
+          rel_size(p));
+    close(ff);
+    unlink(filler);
+    /* With room again the same write goes through. */
+    CHECK_RC(m, mmf_write(m, two, sizeof two), 0);
+    CHECK(rel_size(p) == (long long)(size + PAGE), "the file is %lld bytes",
+          rel_size(p));
+    mmf_free(m);
+    unlink(p);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -229,6 +286,8 @@ int main(int argc, char **argv)
          resize_past_the_free_space_is_enospc_and_changes_nothing},
         {"open_growing_past_the_free_space_is_enospc",
          open_growing_past_the_free_space_is_enospc},
+        {"grow_write_that_faults_after_growing_gives_the_growth_back",
+         grow_write_that_faults_after_growing_gives_the_growth_back},
     };
     const char *fs = argc > 3 ? argv[3] : "fs";
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
