@@ -19,8 +19,8 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || (strcmp(argv[1], "get") != 0 &&
-                      strcmp(argv[1], "view") != 0)) {
+    if (argc != 3 ||
+        (strcmp(argv[1], "get") != 0 && strcmp(argv[1], "view") != 0)) {
         fprintf(stderr, "usage: guard_cost get|view N\n");
         return 2;
     }
