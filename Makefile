@@ -60,15 +60,18 @@ check-cli: all
 	 else echo "check-cli: tests/cli/run.sh missing"; exit 1; fi
 
 check-python: all
+	@$(NEED) python3 python3-dev python3-setuptools
 	@if [ -x python/tests/run.sh ]; then python/tests/run.sh; \
 	 else echo "check-python: python/tests/run.sh missing"; exit 1; fi
 
 check-reliability: all
+	@$(NEED) e2fsprogs
 	@if [ -x tests/reliability/run.sh ]; then tests/reliability/run.sh $(BUILD); \
 	 else echo "check-reliability: tests/reliability/run.sh missing"; exit 1; fi
 
 # Files larger than the address space: 6 GiB under `ulimit -v`.
 check-bigfile: all
+	@$(NEED) bsdextrautils
 	@if [ -x tests/bigfile/run.sh ]; then tests/bigfile/run.sh $(BUILD); \
 	 else echo "check-bigfile: tests/bigfile/run.sh missing"; exit 1; fi
 
