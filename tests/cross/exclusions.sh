@@ -1,3 +1,4 @@
+# shellcheck shell=sh disable=SC2154 # $root comes from the caller
 # exclusions.sh - the reader of tests/cross/exclusions.txt, shared by
 # tests/cross/run.sh and tests/i686/run.sh, which set $root (the
 # repository).  Sourced, not run.  POSIX sh.

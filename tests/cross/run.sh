@@ -127,6 +127,7 @@ build() {
         compile "src/search.c (MMF_SEARCH_PORTABLE)" $cc $defs $warn -Werror \
             -DMMF_SEARCH_PORTABLE -c "$root/src/search.c" \
             -o "$out/obj/portable/search.o" || ok=0
+        # shellcheck disable=SC2046 # one word per object
         $ar rcs "$out/libmmapfile-portable.a" \
             $(echo "$objs" | sed "s|$out/obj/search.o|$out/obj/portable/search.o|") ||
             ok=0
@@ -250,7 +251,7 @@ one_target() {
     passed=0 failed=0 excluded=0
     local start how pkgs t0
     start=$(date +%s)
-    ar=ar
+    ar="ar"
     mmf_name=mmf
     case $target in
     aarch64)
