@@ -96,7 +96,7 @@ compile() {
 # build: the library, mmf, the unit tests and rel_truncate into $out.
 build() {
     mkdir -p "$out/obj/portable" "$out/cli" "$out/tests" "$out/logs" || return 1
-    rm -f "$out"/libmmapfile.a "$out"/cli/* "$out"/tests/*
+    rm -f "$out"/libmmapfile.a "$out"/libmmapfile.so "$out"/cli/* "$out"/tests/*
     build_log=$out/build.log
     : >"$build_log"
     local objs="" src name ok=1
@@ -110,14 +110,23 @@ build() {
     [ $ok = 1 ] && $ar rcs "$out/libmmapfile.a" $objs || return 1
     compile "cli/mmf" $cc $defs $warn -Werror -static "$root"/cli/*.c \
         "$out/libmmapfile.a" $libs -o "$out/cli/$mmf_name" || ok=0
+    local link extra
     for src in "$root"/tests/test_*.c; do
         name=$(basename "$src" .c)
+        # A test that loads the shared library as a second copy next to the
+        # static one (MMF_TEST_SHARED_LIB, as tests/CMakeLists.txt defines
+        # it) is linked dynamically, beside a shared build of the library.
+        link=-static extra=()
+        if grep -q MMF_TEST_SHARED_LIB "$src"; then
+            shared_lib || ok=0
+            link="" extra=("-DMMF_TEST_SHARED_LIB=\"$out/libmmapfile.so\"" -ldl)
+        fi
         # The test warnings of tests/CMakeLists.txt; this folder first for
         # its cmocka.h.
         compile "tests/$name" $cc $defs $warn -Werror -Wno-conversion \
-            -Wno-sign-conversion -Wno-missing-prototypes -static \
+            -Wno-sign-conversion -Wno-missing-prototypes $link \
             -I"$here" -I"$root/src" -I"$root/tests" "$src" \
-            "$root/tests/helpers.c" "$out/libmmapfile.a" $libs \
+            "$root/tests/helpers.c" "$out/libmmapfile.a" $libs "${extra[@]}" \
             -o "$out/tests/$name" || ok=0
     done
     # On x86-64 the search kernels are SSE2/AVX2; the portable ones (memchr,
@@ -142,6 +151,24 @@ build() {
         -I"$root/tests/reliability" "$root/tests/reliability/rel_truncate.c" \
         "$out/libmmapfile.a" $libs -o "$out/tests/rel_truncate" || ok=0
     [ $ok = 1 ]
+}
+
+# shared_lib: $out/libmmapfile.so (position-independent objects, hidden
+# visibility as the CMake build), once.
+shared_lib() {
+    [ -f "$out/libmmapfile.so" ] && return 0
+    local src base pics=""
+    mkdir -p "$out/obj/pic"
+    for src in "$root"/src/*.c; do
+        base=$(basename "$src" .c)
+        [ "$base" = win32 ] && continue
+        compile "src/$base.c (-fPIC)" $cc $defs $warn -Werror -fPIC \
+            -fvisibility=hidden -DMMF_SHARED_BUILD -c "$src" \
+            -o "$out/obj/pic/$base.o" || return 1
+        pics="$pics $out/obj/pic/$base.o"
+    done
+    compile "libmmapfile.so" $cc -shared $pics $libs \
+        -o "$out/libmmapfile.so"
 }
 
 # elf_is FILE CLASS DATA MACHINE: the ELF header says 64-bit (class 2), the
@@ -271,6 +298,12 @@ one_target() {
         ;;
     esac
     [ -n "$run" ] && mmf_name=mmf.bin how=qemu || how=native
+    # Where qemu finds the dynamic loader and libc of a dynamically linked
+    # test program: the cross libc's sysroot.
+    case $target in
+    aarch64) export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu ;;
+    s390x) export QEMU_LD_PREFIX=/usr/s390x-linux-gnu ;;
+    esac
     out=${MMF_CROSS_BUILD:-$root/build-cross}-$target
     echo "== $target: static build in $out ($cc; run $how)"
 

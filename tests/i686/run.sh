@@ -99,6 +99,36 @@ compile() {
     return 1
 }
 
+# compile_dynamic_test NAME SRC: a test that dlopen()s the shared library
+# as a second copy of the library (MMF_TEST_SHARED_LIB, as
+# tests/CMakeLists.txt defines it): a shared build beside the static one,
+# and the test linked dynamically against the cross compiler's own i386
+# runtime (its loader and libc in /usr/i686-linux-gnu/lib, part of
+# libc6-dev-i386-cross), so that it runs natively without libc6-i386.
+compile_dynamic_test() {
+    sysroot=/usr/i686-linux-gnu/lib
+    if [ ! -f "$out/libmmapfile.so" ]; then
+        pics=""
+        for s in "$root"/src/*.c; do
+            b=$(basename "$s" .c)
+            [ "$b" = win32 ] && continue
+            compile "src/$b.c (-fPIC)" $cc $defs $warn -Werror -fPIC \
+                -fvisibility=hidden -DMMF_SHARED_BUILD -c "$s" \
+                -o "$out/obj/pic-$b.o" || return 1
+            pics="$pics $out/obj/pic-$b.o"
+        done
+        compile "libmmapfile.so" $cc -shared $pics $libs \
+            -o "$out/libmmapfile.so" || return 1
+    fi
+    compile "tests/$1" $cc $defs $warn -Wno-conversion \
+        -Wno-sign-conversion -Wno-missing-prototypes \
+        "-DMMF_TEST_SHARED_LIB=\"$out/libmmapfile.so\"" \
+        -Wl,--dynamic-linker=$sysroot/ld-linux.so.2 -Wl,-rpath,$sysroot \
+        -I"$root/tests/cross" -I"$root/src" -I"$root/tests" \
+        "$2" "$root/tests/helpers.c" "$out/libmmapfile.a" $libs -ldl \
+        -o "$out/tests/$1"
+}
+
 built=1
 objs=""
 for src in "$root"/src/*.c; do
@@ -108,7 +138,7 @@ for src in "$root"/src/*.c; do
         -o "$out/obj/$name.o" || built=0
     objs="$objs $out/obj/$name.o"
 done
-[ $built = 1 ] && { rm -f "$out/libmmapfile.a" "$out"/tests/test_*; $ar rcs "$out/libmmapfile.a" $objs; } ||
+[ $built = 1 ] && { rm -f "$out/libmmapfile.a" "$out/libmmapfile.so" "$out"/tests/test_*; $ar rcs "$out/libmmapfile.a" $objs; } ||
     built=0
 if [ $built = 1 ]; then
     compile "cli/mmf" $cc $defs $warn -Werror -static "$root"/cli/*.c \
@@ -119,6 +149,10 @@ if [ $built = 1 ]; then
     if [ -f "$root/tests/cross/cmocka.h" ]; then
         for src in "$root"/tests/test_*.c; do
             name=$(basename "$src" .c)
+            if grep -q MMF_TEST_SHARED_LIB "$src"; then
+                compile_dynamic_test "$name" "$src" || built=0
+                continue
+            fi
             compile "tests/$name" $cc $defs $warn -Wno-conversion \
                 -Wno-sign-conversion -Wno-missing-prototypes -static \
                 -I"$root/tests/cross" -I"$root/src" -I"$root/tests" \
@@ -152,6 +186,7 @@ unit() {
     log=$out/logs/$2.$1.log
     if [ "$1" = qemu ]; then
         MMF_EXCLUDE=$(cross_exclusions i686 "$2") \
+            QEMU_LD_PREFIX=/usr/i686-linux-gnu \
             timeout 300 $qemu "$out/tests/$2" >"$log" 2>&1
     else
         timeout 300 "$out/tests/$2" >"$log" 2>&1
