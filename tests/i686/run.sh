@@ -2,17 +2,20 @@
 # tests/i686/run.sh i686|check-i686 - the 32-bit build, run under
 # qemu-i386-static (what `make i686` and `make check-i686` run).
 #
-# i686: build with gcc -m32 -static (Debian gcc-multilib) into build-i686/
-# (MMF_I686_BUILD to change it): the library with the same warnings as the
-# CMake build plus -Werror, so that every size_t/uint64_t conversion of a
-# 32-bit build stays checked; a static `mmf`; every unit test; the probe of
-# tests/bigfile.  cmocka has no static i386 library in Debian, so the tests
-# link against the header-only cmocka subset of tests/windows/cmocka.h.
+# i686: build with i686-linux-gnu-gcc -static (Debian gcc-i686-linux-gnu
+# and libc6-dev-i386-cross) into build-i686/ (MMF_I686_BUILD to change
+# it): the library with the same warnings as the CMake build plus -Werror,
+# so that every size_t/uint64_t conversion of a 32-bit build stays
+# checked; a static `mmf`; every unit test; the probe of tests/bigfile.
+# cmocka has no static i386 library in Debian, so the tests link against
+# the header-only cmocka subset of tests/cross/cmocka.h (that of
+# tests/windows, plus named exclusions).
 #
 # check-i686: build, then
-#   1. the unit tests under qemu-i386-static, and natively as i386 when the
-#      kernel can run it (the real kernel's SIGBUS and madvise; see
-#      QEMU_QUIRKS below for what qemu-user does differently);
+#   1. the unit tests under qemu-i386-static, minus the "i686" and "qemu"
+#      exclusions of tests/cross/exclusions.txt (each printed with its
+#      reason: what qemu-user does differently from the kernel), and all
+#      of them natively as i386 when the kernel can run it;
 #   2. a 3.5 GiB sparse file, where a whole mapping (3 GiB or more in a
 #      4 GiB address space) fails: patterns across a window edge, across
 #      2 GiB (where signed 32-bit arithmetic breaks), across and past 3 GiB
@@ -42,15 +45,16 @@ i686 | check-i686) ;;
     ;;
 esac
 out=${MMF_I686_BUILD:-$root/build-i686}
-cc="${CC32:-gcc} -m32"
+# The cross compiler, not gcc -m32: Debian 12's gcc-12-multilib (which
+# -m32 needs) conflicts with every gcc-12-*-linux-gnu cross compiler, so
+# installing it would remove the aarch64 and s390x compilers that
+# tests/cross uses (and the other way round).  The i386 cross compiler
+# coexists with them and builds the same static binaries.
+cc=${CC32:-i686-linux-gnu-gcc}
+ar=${AR32:-i686-linux-gnu-ar}
 qemu="qemu-i386-static"
 
-# qemu-user 7.2 differs from the kernel in two ways the unit tests see:
-# the si_addr of a SIGBUS on a truncated mapping names another page
-# (test_fault checks the offset in the message), and madvise() accepts any
-# advice (test_badinput expects EINVAL for an unknown one).  These two run
-# natively only.
-QEMU_QUIRKS="test_fault test_badinput"
+. "$root/tests/cross/exclusions.sh"
 
 finish() {
     summary
@@ -58,7 +62,7 @@ finish() {
 }
 
 # --- packages ------------------------------------------------------------------
-pkgs="gcc-multilib"
+pkgs="gcc-i686-linux-gnu libc6-dev-i386-cross"
 [ "$target" = check-i686 ] && pkgs="$pkgs qemu-user-static"
 if ! "$root/scripts/need-packages.sh" $pkgs; then
     cannot_run "packages" "could not install: $pkgs"
@@ -70,7 +74,7 @@ echo "== $target: 32-bit static build in $out"
 mkdir -p "$out/obj" "$out/cli" "$out/tests" "$out/logs" || exit 1
 printf 'int main(void) { return 0; }\n' >"$out/obj/hello.c"
 if ! $cc -static "$out/obj/hello.c" -o "$out/hello" 2>"$out/obj/hello.log"; then
-    cannot_run "gcc -m32 -static" "$(head -3 "$out/obj/hello.log")"
+    cannot_run "$cc -static" "$(head -3 "$out/obj/hello.log")"
     finish
 fi
 
@@ -95,6 +99,36 @@ compile() {
     return 1
 }
 
+# compile_dynamic_test NAME SRC: a test that dlopen()s the shared library
+# as a second copy of the library (MMF_TEST_SHARED_LIB, as
+# tests/CMakeLists.txt defines it): a shared build beside the static one,
+# and the test linked dynamically against the cross compiler's own i386
+# runtime (its loader and libc in /usr/i686-linux-gnu/lib, part of
+# libc6-dev-i386-cross), so that it runs natively without libc6-i386.
+compile_dynamic_test() {
+    sysroot=/usr/i686-linux-gnu/lib
+    if [ ! -f "$out/libmmapfile.so" ]; then
+        pics=""
+        for s in "$root"/src/*.c; do
+            b=$(basename "$s" .c)
+            [ "$b" = win32 ] && continue
+            compile "src/$b.c (-fPIC)" $cc $defs $warn -Werror -fPIC \
+                -fvisibility=hidden -DMMF_SHARED_BUILD -c "$s" \
+                -o "$out/obj/pic-$b.o" || return 1
+            pics="$pics $out/obj/pic-$b.o"
+        done
+        compile "libmmapfile.so" $cc -shared $pics $libs \
+            -o "$out/libmmapfile.so" || return 1
+    fi
+    compile "tests/$1" $cc $defs $warn -Wno-conversion \
+        -Wno-sign-conversion -Wno-missing-prototypes \
+        "-DMMF_TEST_SHARED_LIB=\"$out/libmmapfile.so\"" \
+        -Wl,--dynamic-linker=$sysroot/ld-linux.so.2 -Wl,-rpath,$sysroot \
+        -I"$root/tests/cross" -I"$root/src" -I"$root/tests" \
+        "$2" "$root/tests/helpers.c" "$out/libmmapfile.a" $libs -ldl \
+        -o "$out/tests/$1"
+}
+
 built=1
 objs=""
 for src in "$root"/src/*.c; do
@@ -104,7 +138,7 @@ for src in "$root"/src/*.c; do
         -o "$out/obj/$name.o" || built=0
     objs="$objs $out/obj/$name.o"
 done
-[ $built = 1 ] && { rm -f "$out/libmmapfile.a" "$out"/tests/test_*; ar rcs "$out/libmmapfile.a" $objs; } ||
+[ $built = 1 ] && { rm -f "$out/libmmapfile.a" "$out/libmmapfile.so" "$out"/tests/test_*; $ar rcs "$out/libmmapfile.a" $objs; } ||
     built=0
 if [ $built = 1 ]; then
     compile "cli/mmf" $cc $defs $warn -Werror -static "$root"/cli/*.c \
@@ -112,17 +146,21 @@ if [ $built = 1 ]; then
     compile "tests/bigfile/probe" $cc $defs $warn -static \
         "$root/tests/bigfile/probe.c" "$out/libmmapfile.a" $libs \
         -o "$out/tests/probe" || built=0
-    if [ -f "$root/tests/windows/cmocka.h" ]; then
+    if [ -f "$root/tests/cross/cmocka.h" ]; then
         for src in "$root"/tests/test_*.c; do
             name=$(basename "$src" .c)
+            if grep -q MMF_TEST_SHARED_LIB "$src"; then
+                compile_dynamic_test "$name" "$src" || built=0
+                continue
+            fi
             compile "tests/$name" $cc $defs $warn -Wno-conversion \
                 -Wno-sign-conversion -Wno-missing-prototypes -static \
-                -I"$root/tests/windows" -I"$root/src" -I"$root/tests" \
+                -I"$root/tests/cross" -I"$root/src" -I"$root/tests" \
                 "$src" "$root/tests/helpers.c" "$out/libmmapfile.a" $libs \
                 -o "$out/tests/$name" || built=0
         done
     else
-        bad "build unit tests" "tests/windows/cmocka.h (the cmocka subset) is missing"
+        bad "build unit tests" "tests/cross/cmocka.h (the cmocka subset) is missing"
         built=0
     fi
 fi
@@ -142,18 +180,23 @@ if ! command -v $qemu >/dev/null 2>&1; then
 fi
 echo "== unit tests, 32-bit ($($qemu --version | head -1))"
 
-# unit HOW TEST: run one test program (HOW: qemu or native).
+# unit HOW TEST: run one test program (HOW: qemu, with the exclusions, or
+# native, without).
 unit() {
     log=$out/logs/$2.$1.log
     if [ "$1" = qemu ]; then
-        timeout 300 $qemu "$out/tests/$2" >"$log" 2>&1
+        MMF_EXCLUDE=$(cross_exclusions i686 "$2") \
+            QEMU_LD_PREFIX=/usr/i686-linux-gnu \
+            timeout 300 $qemu "$out/tests/$2" >"$log" 2>&1
     else
         timeout 300 "$out/tests/$2" >"$log" 2>&1
     fi
     rc=$?
     line=$(grep '^\[  PASSED  \]' "$log" | tail -1)
+    excluded=$(grep '^\[ EXCLUDED \] [0-9]* test(s)\.$' "$log" | tail -1)
+    grep '^\[ EXCLUDED \] [a-z_0-9]*:' "$log" | sed 's/^/     /'
     if [ $rc -eq 0 ]; then
-        ok "$2 ($1): $line"
+        ok "$2 ($1): $line${excluded:+ $excluded}"
     else
         bad "$2 ($1): exit $rc, $line" \
             "$(grep -E '^\[  (ERROR|FAILED) |^\[   LINE' "$log" | head -8)"
@@ -164,13 +207,7 @@ native=0
 "$out/hello" 2>/dev/null && native=1
 for t in "$out"/tests/test_*; do
     name=$(basename "$t")
-    case " $QEMU_QUIRKS " in
-    *" $name "*)
-        [ $native = 1 ] ||
-            cannot_run "$name" "qemu-user differs from the kernel here (see QEMU_QUIRKS) and this kernel cannot run i386 binaries natively"
-        ;;
-    *) unit qemu "$name" ;;
-    esac
+    unit qemu "$name"
     [ $native = 1 ] && unit native "$name"
 done
 [ $native = 1 ] || echo "     (this kernel runs no i386 binaries: qemu only)"
