@@ -658,6 +658,10 @@ static void other_args(subject *s)
 #else
         BAD(m, mmf_resize(m, I64), MMF_ENOMEM, u64s(I64), "(error ");
 #endif
+    else if (!fits_size(I64) && !(s->k->flags & MMF_WINDOWED) &&
+             s->k->offset == 0)
+        /* 32-bit: refused before the file is touched */
+        BAD(m, mmf_resize(m, I64), MMF_ENOMEM, u64s(I64), "address space");
     else if (s->file_ok_huge && s->k->offset == 0)
         /* the file system refuses the size (EFBIG) */
         BAD(m, mmf_resize(m, I64), MMF_EOVERFLOW, "posix_fallocate",
