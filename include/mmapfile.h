@@ -258,7 +258,8 @@ MMF_EXTERN int mmf_os_error(const mmf_map *m);
 MMF_EXTERN uint64_t mmf_length(const mmf_map *m);
 
 /* The current size of the file behind the map, asked of the OS (for
- * anonymous maps, the map length).  Returns 0, MMF_ECLOSED or MMF_EIO. */
+ * anonymous maps, the map length).  Returns 0, MMF_ECLOSED, MMF_EIO, or
+ * MMF_EBADF after mmf_release_fd(). */
 MMF_EXTERN int mmf_file_size(mmf_map *m, uint64_t *size);
 
 /* The access mode actually in force (never MMF_ACCESS_DEFAULT once open). */
@@ -472,6 +473,18 @@ MMF_EXTERN int mmf_unlock(mmf_map *m, uint64_t offset, uint64_t length);
  * and the range from the page cache (posix_fadvise DONTNEED; Windows has
  * no per-file way, as for whole maps).  Returns the codes of mmf_flush(). */
 MMF_EXTERN int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length);
+
+/* Close the map's own descriptor of its file and keep the mapping, so that
+ * a process can hold many maps without holding as many descriptors
+ * (Python's mmap(trackfd=False)).  The bytes stay readable and writable,
+ * and mmf_flush() still writes them back (msync; MMF_FLUSH_DURABLE can then
+ * not add the file sync).  What needs the file afterwards fails with
+ * MMF_EBADF: mmf_file_size(), mmf_resize(), and mmf_evict()'s page-cache
+ * drop is skipped.  A map with no descriptor (anonymous, or released
+ * already) is left as it is.
+ * Returns 0, MMF_ECLOSED, or MMF_EINVAL (m is NULL, or a windowed map: it
+ * maps each new window from the file; nothing is changed). */
+MMF_EXTERN int mmf_release_fd(mmf_map *m);
 
 #ifdef __cplusplus
 }

@@ -901,3 +901,25 @@ int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
         return mmf__os_evict_file(m, m->fd, m->offset + offset, length);
     return 0;
 }
+
+/* --- letting go of the descriptor ---------------------------------------- */
+
+int mmf_release_fd(mmf_map *m)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (m->windowed)
+        return mmf__fail(m, MMF_EINVAL,
+                         "release_fd: a windowed map maps each window from "
+                         "its descriptor and cannot let go of it");
+    if (m->fd == MMF__NO_HANDLE)
+        return 0;
+    /* The mapping holds its own reference to the file: closing our
+     * descriptor leaves every mapped byte where it is. */
+    mmf__os_close(m->fd);
+    m->fd = MMF__NO_HANDLE;
+    return 0;
+}
