@@ -70,7 +70,8 @@ fi
 declare -A seen_path seen_version
 interps=()
 for p in "${candidates[@]}"; do
-    real=$(readlink -f "$p")
+    # The interpreter itself, not a pyenv shim or symlink in front of it.
+    real=$("$p" -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null) || continue
     [ -n "${seen_path[$real]:-}" ] && continue
     seen_path[$real]=1
     v=$(version_of "$p") || continue
