@@ -74,35 +74,45 @@ for p in "${candidates[@]}"; do
     real=$("$p" -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null) || continue
     [ -n "${seen_path[$real]:-}" ] && continue
     seen_path[$real]=1
-    v=$(version_of "$p") || continue
+    v=$(version_of "$real") || continue
     case $v in 3.[0-9]) continue ;; esac   # 3.10+ only
-    interps+=("$p")
+    interps+=("$real")
     seen_version[$v]=1
 done
 
+# Two interpreters at a time: each run is mostly one busy core.
+jobs=${MMAPFILE_PY_JOBS:-2}
+i=0
+for p in "${interps[@]}"; do
+    i=$((i + 1))
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    (
+        start=$(date +%s)
+        run_one "$p" "$work/py$i" "$@" >"$work/log$i.txt" 2>&1
+        echo "$? $(( $(date +%s) - start ))" >"$work/rc$i"
+    ) &
+done
+wait
+
 status=0
-summary=()
 i=0
 for p in "${interps[@]}"; do
     i=$((i + 1))
     v=$(version_of "$p")
-    extra=$p
-    "$p" -c 'import numpy' 2>/dev/null && extra="$extra, numpy"
     log="$work/log$i.txt"
-    start=$(date +%s)
-    run_one "$p" "$work/py$i" "$@" >"$log" 2>&1
-    rc=$?
+    read -r rc secs <"$work/rc$i"
     counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
     [ -n "$counts" ] || counts="0 passed, 1 failed"
     skipped=$(grep -E '^[0-9]+ skipped$' "$log" | tail -n 1)
-    if [ $rc -ne 0 ]; then
+    numpy=""
+    "$p" -c 'import numpy' 2>/dev/null && numpy=", numpy"
+    if [ "$rc" -ne 0 ]; then
         status=1
         echo "--- python$v ($p): failures"
-        grep -E '^(FAIL|ERROR):|Error|error' "$log" | head -n 40
         sed -n '/^=====/,$p' "$log" | head -n 200
+        grep -E 'did not build' "$log" && head -n 50 "$log"
     fi
-    summary+=("python$v: $counts (${skipped:-0 skipped}; $p$([ "$extra" != "$p" ] && echo ", numpy"); $(( $(date +%s) - start ))s)")
-    echo "${summary[-1]}"
+    echo "python$v: $counts (${skipped:-0 skipped}; $p$numpy; ${secs}s)"
 done
 for v in 3.10 3.11 3.12 3.13; do
     [ -z "${seen_version[$v]:-}" ] && echo "python$v: absent (not tested)"
