@@ -150,6 +150,14 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
             goto fail;
         uint64_t length = o->length;
         uint64_t end;
+        if (length == 0 && size == MMF__DEVICE_SIZE) {
+            /* A device has no end to map "to" (mmap(2) itself refuses a
+             * length of 0 with EINVAL). */
+            rc = mmf__fail(m, MMF_EINVAL,
+                           "open: a device has no size; give the length to "
+                           "map");
+            goto fail;
+        }
         if (length == 0) {
             if (size == 0 && o->offset == 0) {
                 if (m->access != MMF_ACCESS_WRITE && !may_extend) {

@@ -278,10 +278,9 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
     if (S_ISCHR(st.st_mode)) {
         /* A mappable device (check_kind let it through) has no size: it
          * is as long as its driver lets it be mapped, and mmap(2) says
-         * where that ends.  INT64_MAX lets any length the caller gives
-         * reach mmap; a length of 0 ("to the end") becomes a map of the
-         * whole 63-bit range, which the mapping then refuses. */
-        *size = (uint64_t)INT64_MAX;
+         * where that ends.  MMF__DEVICE_SIZE lets any length the caller
+         * gives reach mmap. */
+        *size = MMF__DEVICE_SIZE;
         return 0;
     }
     if (S_ISBLK(st.st_mode)) {

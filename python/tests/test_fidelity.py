@@ -109,6 +109,16 @@ class DeviceTest(unittest.TestCase):
                 m[PAGESIZE] = 9
                 self.assertEqual(m[PAGESIZE], 9)
 
+    def test_dev_zero_with_length_0_is_einval_as_with_the_stdlib(self):
+        fd = os.open("/dev/zero", os.O_RDWR)
+        try:
+            for module in (std_mmap, mmapfile):
+                with self.assertRaises(OSError) as cm:
+                    module.mmap(fd, 0)
+                self.assertEqual(cm.exception.errno, errno.EINVAL)
+        finally:
+            os.close(fd)
+
     def test_dev_null_is_refused_with_the_os_reason(self):
         fd = os.open("/dev/null", os.O_RDWR)
         try:
