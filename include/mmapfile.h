@@ -183,11 +183,11 @@ MMF_EXTERN void mmf_free(mmf_map *m);
  * Returns 0 or: MMF_EINVAL (bad options; length 0 on a device), MMF_EBUSY
  * (already open), MMF_ENOENT, MMF_EACCES (permission), MMF_EISDIR,
  * MMF_EPIPE, MMF_ESOCKET, MMF_EDEVICE (a terminal, or a device whose driver
- * has no mmap: mmf_os_error() is ENODEV), MMF_EEMPTY (empty file with length 0, unless MMF_ACCESS_WRITE
- * or MMF_GROW: then an empty map that mmf_resize() can grow), MMF_ERANGE
- * (offset at or past the end of the file, or offset+length past it for a
- * map that cannot extend the file), MMF_EOVERFLOW, MMF_ENOMEM (no address
- * space; see MMF_WINDOW_FALLBACK), MMF_ENOTSUP (MMF_WINDOWED with
+ * has no mmap: mmf_os_error() is ENODEV), MMF_EEMPTY (empty file with length 0,
+ * unless MMF_ACCESS_WRITE or MMF_GROW: then an empty map that mmf_resize() can
+ * grow), MMF_ERANGE (offset at or past the end of the file, or offset+length
+ * past it for a map that cannot extend the file), MMF_EOVERFLOW, MMF_ENOMEM (no
+ * address space; see MMF_WINDOW_FALLBACK), MMF_ENOTSUP (MMF_WINDOWED with
  * MMF_ACCESS_COPY), MMF_ENOSPC (MMF_GROW could not reserve the blocks),
  * MMF_EIO. */
 MMF_EXTERN int mmf_open_path(mmf_map *m, const char *path,
