@@ -90,7 +90,7 @@ typedef enum mmf_status {
     MMF_EISDIR = -8,    /* the path or descriptor is a directory */
     MMF_EPIPE = -9,     /* a pipe or FIFO cannot be mapped */
     MMF_ESOCKET = -10,  /* a socket cannot be mapped */
-    MMF_EDEVICE = -11,  /* a tty or character device cannot be mapped */
+    MMF_EDEVICE = -11,  /* a terminal, or a device whose driver cannot map */
     MMF_ENOTSUP = -12,  /* not supported on this platform or for this kind
                            of map (a zero-copy pointer into a windowed map) */
     MMF_EFAULT = -13,   /* the mapped file shrank, or a page could not be
@@ -178,13 +178,16 @@ MMF_EXTERN void mmf_free(mmf_map *m);
  * file is cut (a length of 0 needs offset 0: MMF_ERANGE); what only the OS
  * can refuse after the cut - no address space for the mapping, without
  * MMF_WINDOW_FALLBACK - leaves the file cut, its old bytes gone.
- * Returns 0 or: MMF_EINVAL (bad options), MMF_EBUSY (already open),
- * MMF_ENOENT, MMF_EACCES (permission), MMF_EISDIR, MMF_EPIPE, MMF_ESOCKET,
- * MMF_EDEVICE, MMF_EEMPTY (empty file with length 0, unless MMF_ACCESS_WRITE
- * or MMF_GROW: then an empty map that mmf_resize() can grow), MMF_ERANGE
- * (offset at or past the end of the file, or offset+length past it for a
- * map that cannot extend the file), MMF_EOVERFLOW, MMF_ENOMEM (no address
- * space; see MMF_WINDOW_FALLBACK), MMF_ENOTSUP (MMF_WINDOWED with
+ * Character devices whose driver maps (/dev/zero, uio, DAX, framebuffers)
+ * map; they have no size, so the length must be given.
+ * Returns 0 or: MMF_EINVAL (bad options; length 0 on a device), MMF_EBUSY
+ * (already open), MMF_ENOENT, MMF_EACCES (permission), MMF_EISDIR,
+ * MMF_EPIPE, MMF_ESOCKET, MMF_EDEVICE (a terminal, or a device whose driver
+ * has no mmap: mmf_os_error() is ENODEV), MMF_EEMPTY (empty file with length 0,
+ * unless MMF_ACCESS_WRITE or MMF_GROW: then an empty map that mmf_resize() can
+ * grow), MMF_ERANGE (offset at or past the end of the file, or offset+length
+ * past it for a map that cannot extend the file), MMF_EOVERFLOW, MMF_ENOMEM (no
+ * address space; see MMF_WINDOW_FALLBACK), MMF_ENOTSUP (MMF_WINDOWED with
  * MMF_ACCESS_COPY), MMF_ENOSPC (MMF_GROW could not reserve the blocks),
  * MMF_EIO. */
 MMF_EXTERN int mmf_open_path(mmf_map *m, const char *path,
@@ -258,7 +261,9 @@ MMF_EXTERN int mmf_os_error(const mmf_map *m);
 MMF_EXTERN uint64_t mmf_length(const mmf_map *m);
 
 /* The current size of the file behind the map, asked of the OS (for
- * anonymous maps, the map length).  Returns 0, MMF_ECLOSED or MMF_EIO. */
+ * anonymous maps, the map length; for a device that maps but has no size,
+ * such as /dev/zero, INT64_MAX).  Returns 0, MMF_ECLOSED, MMF_EIO, or
+ * MMF_EBADF after mmf_release_fd(). */
 MMF_EXTERN int mmf_file_size(mmf_map *m, uint64_t *size);
 
 /* The access mode actually in force (never MMF_ACCESS_DEFAULT once open). */
@@ -472,6 +477,18 @@ MMF_EXTERN int mmf_unlock(mmf_map *m, uint64_t offset, uint64_t length);
  * and the range from the page cache (posix_fadvise DONTNEED; Windows has
  * no per-file way, as for whole maps).  Returns the codes of mmf_flush(). */
 MMF_EXTERN int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length);
+
+/* Close the map's own descriptor of its file and keep the mapping, so that
+ * a process can hold many maps without holding as many descriptors
+ * (Python's mmap(trackfd=False)).  The bytes stay readable and writable,
+ * and mmf_flush() still writes them back (msync; MMF_FLUSH_DURABLE can then
+ * not add the file sync).  What needs the file afterwards fails with
+ * MMF_EBADF: mmf_file_size(), mmf_resize(), and mmf_evict()'s page-cache
+ * drop is skipped.  A map with no descriptor (anonymous, or released
+ * already) is left as it is.
+ * Returns 0, MMF_ECLOSED, or MMF_EINVAL (m is NULL, or a windowed map: it
+ * maps each new window from the file; nothing is changed). */
+MMF_EXTERN int mmf_release_fd(mmf_map *m);
 
 #ifdef __cplusplus
 }

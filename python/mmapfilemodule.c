@@ -63,6 +63,18 @@
 
 enum { ACCESS_DEFAULT = 0, ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_COPY = 3 };
 
+/* Where the stdlib's mmap changed between versions, the module follows the
+ * interpreter it is built for (python/README.md lists each case):
+ *  - seek() returns the new position from 3.13 (gh-111835), None before;
+ *  - size() of an anonymous or trackfd=False map: from 3.15 the length /
+ *    ValueError (gh-87595), before OSError(EBADF) as fstat(-1) gives;
+ *  - flush(offset) without a size, and a size of -1 or None, mean "to the
+ *    end" from 3.15; before, the size defaults to len(m), must be an int,
+ *    and anything past the end is ValueError. */
+#define MMFPY_SEEK_RETURNS_POS (PY_VERSION_HEX >= 0x030D0000)
+#define MMFPY_SIZE_3_15 (PY_VERSION_HEX >= 0x030F0000)
+#define MMFPY_FLUSH_3_15 (PY_VERSION_HEX >= 0x030F0000)
+
 typedef struct {
     PyObject ob_base; /* PyObject_HEAD, spelled out for clang-format */
     mmf_map *m;       /* NULL once closed */
@@ -161,13 +173,16 @@ static int errno_of(int rc)
 }
 
 /* OSError(errno, message) - built through OSError's constructor so that
- * the errno picks the subclass (PermissionError, FileNotFoundError, ...). */
+ * the errno picks the subclass (PermissionError, FileNotFoundError, ...).
+ * Raised as an instance with its own class, as PyErr_SetFromErrno does:
+ * PyErr_SetObject(PyExc_OSError, args) leaves the raised *type* OSError
+ * before 3.12, and `except PermissionError` then does not match. */
 static PyObject *set_oserror(PyObject *type, int err, const char *msg)
 {
-    PyObject *args = Py_BuildValue("(is)", err, msg);
-    if (args != NULL) {
-        PyErr_SetObject(type, args);
-        Py_DECREF(args);
+    PyObject *exc = PyObject_CallFunction(type, "is", err, msg);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
     }
     return NULL;
 }
@@ -522,7 +537,11 @@ static void open_error(mmf_map *m, int rc, Py_ssize_t length)
                                     : "mmap length is greater than file size");
         break;
     case MMF_EOVERFLOW:
-        PyErr_SetString(PyExc_OverflowError, message_of(m, rc));
+        /* offset + length past the largest file offset: the stdlib's
+         * size check says it, as ValueError. */
+        PyErr_SetString(PyExc_ValueError,
+                        length == 0 ? "mmap offset is greater than file size"
+                                    : "mmap length is greater than file size");
         break;
     case MMF_EINVAL: /* mmap(2)'s EINVAL */
         set_oserror(PyExc_OSError, EINVAL, message_of(m, rc));
@@ -543,6 +562,12 @@ static PyObject *Mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 #endif
     int readonly = !(a.prot & PROT_WRITE);
     int private_ = (a.flags & MAP_PRIVATE) != 0;
+    if (!a.trackfd && a.window_obj != Py_None) {
+        PyErr_SetString(PyExc_ValueError,
+                        "window= needs trackfd=True: each window is mapped "
+                        "from the descriptor");
+        return NULL;
+    }
     if (anon && a.window_obj != Py_None) {
         PyErr_SetString(PyExc_ValueError,
                         "window= needs a file; anonymous maps are whole");
@@ -589,6 +614,10 @@ static PyObject *Mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         rc = MMF_EEMPTY; /* a writable map of an empty file: still refused */
     if (rc == 0 && mmf_length(m) > (uint64_t)PY_SSIZE_T_MAX)
         rc = MMF_EOVERFLOW; /* len() and slices could not reach it */
+    /* trackfd=False: hold no descriptor, as the stdlib (the point of the
+     * option is a process with many maps and few descriptors). */
+    if (rc == 0 && !a.trackfd && !anon)
+        rc = mmf_release_fd(m);
     if (rc != 0) {
         if (rc == MMF_EOVERFLOW && mmf_is_open(m))
             PyErr_SetString(PyExc_ValueError, "mmap length is too large");
@@ -853,7 +882,11 @@ static PyObject *Mmap_seek(MmapObject *self, PyObject *const *args,
     if (where > size || where < 0)
         return seek_out_of_range();
     self->pos = (uint64_t)where;
+#if MMFPY_SEEK_RETURNS_POS
     return PyLong_FromSsize_t(where);
+#else
+    Py_RETURN_NONE;
+#endif
 }
 
 static PyObject *Mmap_seekable(MmapObject *self, PyObject *unused)
@@ -871,16 +904,38 @@ static PyObject *Mmap_size(MmapObject *self, PyObject *unused)
 {
     uint64_t size;
     CHECK_OPEN(self, NULL);
+#if MMFPY_SIZE_3_15
     if (!self->trackfd) {
         PyErr_SetString(PyExc_ValueError, "can't get size with trackfd=False");
         return NULL;
     }
     if (self->anon)
         return PyLong_FromUnsignedLongLong(self->size);
+#else
+    /* The stdlib asks fstat() of its descriptor, -1 for these maps. */
+    if (self->anon || !self->trackfd)
+        return set_oserror(PyExc_OSError, EBADF, "Bad file descriptor");
+#endif
     int rc = mmf_file_size(self->m, &size);
     if (rc != 0)
         return MMF_ERR(self, rc);
     return PyLong_FromUnsignedLongLong(size);
+}
+
+/* The stdlib's resize(n) truncates the file to offset+n, always.  The
+ * library leaves a longer file as it is when the map grows inside it (a
+ * 4096-byte map of a 20480-byte file resized to 8192 leaves 20480 bytes):
+ * grow by one byte more, then shrink, which truncates. */
+static int set_file_end(MmapObject *self, uint64_t new_size)
+{
+    uint64_t fsize;
+    int rc = mmf_file_size(self->m, &fsize);
+    if (rc != 0 || fsize <= self->offset + new_size)
+        return rc;
+    rc = mmf_resize(self->m, new_size + 1);
+    if (rc == 0)
+        rc = mmf_resize(self->m, new_size);
+    return rc;
 }
 
 static PyObject *Mmap_resize(MmapObject *self, PyObject *arg)
@@ -919,6 +974,8 @@ static PyObject *Mmap_resize(MmapObject *self, PyObject *arg)
         return NULL;
     }
     int rc = mmf_resize(self->m, (uint64_t)new_size);
+    if (rc == 0 && !self->anon)
+        rc = set_file_end(self, (uint64_t)new_size);
     refresh(self);
     if (rc == MMF_EACCES) {
         PyErr_SetString(
@@ -948,13 +1005,21 @@ static PyObject *Mmap_flush(MmapObject *self, PyObject *const *args,
                             Py_ssize_t nargs, PyObject *kwnames)
 {
     Py_ssize_t offset = 0, size = -1;
-    int flags = MS_SYNC;
+    int flags = MS_SYNC, have_size = 0;
     if (nargs > 2)
         return check_nargs("flush", nargs, 0, 2), NULL;
     if (nargs > 0 && as_ssize(args[0], &offset) != 0)
         return NULL;
+#if MMFPY_FLUSH_3_15
     if (nargs > 1 && args[1] != Py_None && as_ssize(args[1], &size) != 0)
         return NULL;
+#else
+    if (nargs > 1) {
+        if (as_ssize(args[1], &size) != 0)
+            return NULL;
+        have_size = 1;
+    }
+#endif
     if (kwnames != NULL) {
         Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
         for (Py_ssize_t i = 0; i < nkw; i++) {
@@ -972,9 +1037,15 @@ static PyObject *Mmap_flush(MmapObject *self, PyObject *const *args,
     }
     CHECK_OPEN(self, NULL);
     Py_ssize_t msize = (Py_ssize_t)self->size;
-    if (size == -1)
-        size = msize - offset;
-    if (size < 0 || offset < 0 || msize - offset < size) {
+    /* offset is tested first: msize - offset overflows for a very
+     * negative offset (flush(-2**63)). */
+    if (offset < 0 || offset > msize) {
+        PyErr_SetString(PyExc_ValueError, "flush values out of range");
+        return NULL;
+    }
+    if (!have_size)
+        size = MMFPY_FLUSH_3_15 ? msize - offset : msize;
+    if (size < 0 || msize - offset < size) {
         PyErr_SetString(PyExc_ValueError, "flush values out of range");
         return NULL;
     }
@@ -1043,7 +1114,107 @@ static PyObject *Mmap_madvise(MmapObject *self, PyObject *const *args,
     Py_RETURN_NONE;
 }
 
+/* set_name(name) (3.15, gh-142419): name an anonymous map in
+ * /proc/PID/maps as "[anon:cpython:mmap:NAME]" (Linux >= 5.17 with
+ * CONFIG_ANON_VMA_NAME).  The stdlib names only under -X dev; an explicit
+ * call here always names (README). */
+#define MMFPY_VMA_PREFIX "cpython:mmap:"
+#define MMFPY_VMA_NAME_MAX 80 /* the kernel's limit, with the NUL */
+#if defined(__linux__) && defined(__has_include)
+#if __has_include(<sys/prctl.h>)
+#include <sys/prctl.h>
+#define MMFPY_HAVE_PRCTL 1
+#endif
+#endif
+#ifndef PR_SET_VMA /* older headers: the kernel's ABI values */
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
+#endif
+
+static PyObject *Mmap_set_name(MmapObject *self, PyObject *arg)
+{
+    Py_ssize_t n;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_Format(PyExc_TypeError,
+                     "set_name() argument must be str, not %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    const char *name = PyUnicode_AsUTF8AndSize(arg, &n);
+    if (name == NULL)
+        return NULL;
+    if (strlen(name) != (size_t)n) {
+        PyErr_SetString(PyExc_ValueError, "embedded null character");
+        return NULL;
+    }
+    CHECK_OPEN(self, NULL);
+    char full[MMFPY_VMA_NAME_MAX];
+    if ((size_t)n >= sizeof full - (sizeof MMFPY_VMA_PREFIX - 1)) {
+        PyErr_Format(PyExc_ValueError,
+                     "set_name(): name is too long (%zd bytes, at most %d)", n,
+                     (int)(sizeof full - sizeof MMFPY_VMA_PREFIX));
+        return NULL;
+    }
+    if (!self->anon || self->base == NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "set_name() names anonymous maps only");
+        return NULL;
+    }
+    snprintf(full, sizeof full, "%s%s", MMFPY_VMA_PREFIX, name);
+#ifdef MMFPY_HAVE_PRCTL
+    if (prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)self->base,
+              (unsigned long)self->size, (unsigned long)full) != 0)
+        return PyErr_SetFromErrno(PyExc_OSError);
+    Py_RETURN_NONE;
+#else
+    return set_oserror(PyExc_OSError, ENOTSUP,
+                       "naming a map needs Linux >= 5.17");
+#endif
+}
+
 /* --- string-like methods ------------------------------------------------ */
+
+/* find(b"", start, end) with start > end: -1, as bytes.find, in current
+ * CPython; older patch releases (3.11.2, Debian 12's) return the clamped
+ * start (rfind: end).  The fix came in a patch release, so the version
+ * number does not say it: ask the running interpreter's own mmap once.
+ * 1: the old answer, 0: -1, -1 on any failure of the probe (then -1). */
+static struct PyModuleDef mmapfile_module;
+
+static int stdlib_empty_match(void)
+{
+    static int cached = -2;
+    if (cached != -2)
+        return cached;
+    cached = -1;
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyObject *mod = PyImport_ImportModule("mmap");
+    if (mod != NULL && PyModule_Check(mod) &&
+        PyModule_GetDef(mod) == &mmapfile_module) {
+        /* sys.modules["mmap"] is this module (test.test_mmap run against
+         * it): no answer now; ask again next time. */
+        Py_DECREF(mod);
+        PyErr_Restore(exc_type, exc_value, exc_tb);
+        cached = -2;
+        return -1;
+    }
+    PyObject *m =
+        mod ? PyObject_CallMethod(mod, "mmap", "in", -1, (Py_ssize_t)4) : NULL;
+    PyObject *r = m ? PyObject_CallMethod(m, "find", "y#nn", "", (Py_ssize_t)0,
+                                          (Py_ssize_t)3, (Py_ssize_t)1)
+                    : NULL;
+    if (r != NULL && PyLong_Check(r))
+        cached = PyLong_AsLong(r) == 3;
+    if (m != NULL)
+        Py_XDECREF(PyObject_CallMethod(m, "close", NULL));
+    Py_XDECREF(r);
+    Py_XDECREF(m);
+    Py_XDECREF(mod);
+    PyErr_Clear();
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+    return cached;
+}
 
 static PyObject *search(MmapObject *self, PyObject *const *args,
                         Py_ssize_t nargs, const char *name, int kind)
@@ -1054,6 +1225,10 @@ static PyObject *search(MmapObject *self, PyObject *const *args,
     if (search_args(self, name, args, nargs, &needle, &start, &end, &empty,
                     &beyond) != 0)
         return NULL;
+    if (empty && kind != 2 && needle.len == 0 && stdlib_empty_match() == 1) {
+        byte_arg_release(&needle);
+        return PyLong_FromUnsignedLongLong(kind == 0 ? start : end);
+    }
     if (empty || (kind == 2 && beyond)) {
         byte_arg_release(&needle);
         return PyLong_FromLong(kind == 2 ? 0 : -1);
@@ -1340,12 +1515,14 @@ static PyObject *Mmap_subscript(MmapObject *self, PyObject *item)
 
 static int ass_slice(MmapObject *self, PyObject *item, PyObject *value)
 {
-    Py_ssize_t start, stop, step, slicelen;
+    Py_ssize_t start, stop, step, slicelen, raw_start, raw_stop;
     ByteArg v;
     char *tmp = NULL;
     int rc = 0;
     if (PySlice_Unpack(item, &start, &stop, &step) < 0)
         return -1;
+    raw_start = start;
+    raw_stop = stop;
     CHECK_OPEN(self, -1);
     slicelen =
         PySlice_AdjustIndices((Py_ssize_t)self->size, &start, &stop, step);
@@ -1356,6 +1533,16 @@ static int ass_slice(MmapObject *self, PyObject *item, PyObject *value)
     }
     if (byte_arg(value, &v) != 0)
         return -1;
+    /* Getting the buffer may have run Python code (__buffer__, 3.12+) that
+     * resized or closed the map: the slice is taken again against what the
+     * map is now, and a length that no longer matches refuses the whole
+     * assignment before any byte is written. */
+    if (self->m != NULL) {
+        start = raw_start;
+        stop = raw_stop;
+        slicelen =
+            PySlice_AdjustIndices((Py_ssize_t)self->size, &start, &stop, step);
+    }
     if (v.len != slicelen) {
         PyErr_SetString(PyExc_IndexError,
                         "mmap slice assignment is wrong size");
@@ -1459,6 +1646,15 @@ static int Mmap_getbuffer(MmapObject *self, Py_buffer *view, int flags)
                         "use slicing, read() or find()");
         return -1;
     }
+    if (self->base == NULL && self->size > 0) {
+        /* A failed resize() may leave the library with nothing mapped;
+         * exporting anything then would hand out memory that is not the
+         * map. */
+        PyErr_SetString(PyExc_BufferError,
+                        "mmap has no memory mapped to export (a resize() "
+                        "failed)");
+        return -1;
+    }
     if (PyBuffer_FillInfo(view, (PyObject *)self,
                           self->base != NULL ? self->base : empty_buffer,
                           (Py_ssize_t)self->size, self->readonly, flags) < 0)
@@ -1511,6 +1707,8 @@ static PyMethodDef Mmap_methods[] = {
     {"seek", (PyCFunction)(void (*)(void))Mmap_seek, METH_FASTCALL,
      "seek(pos[, whence]) -> int\n\nMove the position; return the new one."},
     {"seekable", (PyCFunction)Mmap_seekable, METH_NOARGS, "seekable() -> True"},
+    {"set_name", (PyCFunction)Mmap_set_name, METH_O,
+     "set_name(name, /)\n\nName an anonymous map in /proc/PID/maps."},
     {"size", (PyCFunction)Mmap_size, METH_NOARGS,
      "size() -> int\n\nThe size of the file (of the map, if anonymous)."},
     {"tell", (PyCFunction)Mmap_tell, METH_NOARGS, "tell() -> int"},

@@ -1,9 +1,11 @@
-"""Build the `mmapfile` extension from the library's C sources.
+"""Build the `mmapfile` extension with setuptools, where it is present.
 
-The extension is compiled together with libmmapfile's sources (../src) so
-that a wheel has no run-time dependency on an installed libmmapfile.  Works
-in-tree: `pip install --no-build-isolation ./python` and
-`python setup.py build_ext --inplace`.
+The usual build needs no setuptools: the PEP 517 backend in
+_mmapfile_build.py compiles from sysconfig (pip install ./python).  This
+file is the Windows path of that backend (MSVC is not described by
+sysconfig) and a convenience for `python setup.py build_ext --inplace`.
+The sources are the backend's: ../src of the checkout, or _csrc/ of an
+sdist.
 """
 import os
 import shutil
@@ -13,23 +15,18 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from _mmapfile_build import BACKEND, CORE, source_root  # noqa: E402
+
+ROOT = source_root()
 SRC = os.path.join(ROOT, "src")
 INCLUDE = os.path.join(ROOT, "include")
-
-# The core, plus the one backend of this platform.
-CORE = ["map.c", "access.c", "io.c", "search.c", "window.c", "error.c"]
-BACKEND = "win32.c" if os.name == "nt" else "posix.c"
 
 
 def rel(path):
     # setuptools wants sources relative to setup.py's directory.
     return os.path.relpath(path, HERE)
 
-
-if not os.path.isfile(os.path.join(SRC, "map.c")):
-    sys.exit("mmapfile: the library sources were not found in %s; build "
-             "from a checkout of the repository (pip install ./python)" % SRC)
 
 if os.name == "nt":
     macros = [("_CRT_SECURE_NO_WARNINGS", None)]

@@ -146,6 +146,10 @@ int mmf__os_shm_unlink(const char *name);
 
 void mmf__os_close(mmf__handle fd);
 int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
+/* What mmf__os_file_size says of a device that maps but has no size
+ * (/dev/zero, uio, DAX): any length reaches mmap(2), "to the end" is
+ * refused at open. */
+#define MMF__DEVICE_SIZE ((uint64_t)INT64_MAX)
 
 /* Set the file's size.  When growing with reserve=1 the blocks are
  * allocated (posix_fallocate) so that a full disk is an error here. */

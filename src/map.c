@@ -150,6 +150,14 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
             goto fail;
         uint64_t length = o->length;
         uint64_t end;
+        if (length == 0 && size == MMF__DEVICE_SIZE) {
+            /* A device has no end to map "to" (mmap(2) itself refuses a
+             * length of 0 with EINVAL). */
+            rc = mmf__fail(m, MMF_EINVAL,
+                           "open: a device has no size; give the length to "
+                           "map");
+            goto fail;
+        }
         if (length == 0) {
             if (size == 0 && o->offset == 0) {
                 if (m->access != MMF_ACCESS_WRITE && !may_extend) {
@@ -899,5 +907,27 @@ int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
      * cache is told directly. */
     if (m->windowed)
         return mmf__os_evict_file(m, m->fd, m->offset + offset, length);
+    return 0;
+}
+
+/* --- letting go of the descriptor ---------------------------------------- */
+
+int mmf_release_fd(mmf_map *m)
+{
+    if (m == NULL)
+        return MMF_EINVAL;
+    int rc = mmf__check_open(m);
+    if (rc != 0)
+        return rc;
+    if (m->windowed)
+        return mmf__fail(m, MMF_EINVAL,
+                         "release_fd: a windowed map maps each window from "
+                         "its descriptor and cannot let go of it");
+    if (m->fd == MMF__NO_HANDLE)
+        return 0;
+    /* The mapping holds its own reference to the file: closing our
+     * descriptor leaves every mapped byte where it is. */
+    mmf__os_close(m->fd);
+    m->fd = MMF__NO_HANDLE;
     return 0;
 }

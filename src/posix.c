@@ -88,10 +88,42 @@ size_t mmf__os_granularity(void)
     return mmf__os_page_size();
 }
 
+/* A character device that is not a terminal maps if its driver says so:
+ * /dev/zero, uio, DAX and framebuffer devices do, /dev/null and most others
+ * do not.  Rather than keep a list, ask mmap(2) itself with a one-page
+ * PROT_NONE map at offset 0, unmapped at once.  Only ENODEV ("this device
+ * has no mmap") refuses here, with the OS's reason; any other failure (a
+ * DAX device that wants a larger alignment, a write-only descriptor) is
+ * left to the real map, which reports it with the length and offset the
+ * caller asked for. */
+static int refuse_unmappable_device(mmf_map *m, int fd, const char *what)
+{
+    if (fd < 0) /* only a path's stat is known (open() failed with ENXIO) */
+        return mmf__fail(m, MMF_EDEVICE,
+                         "%s: is a character device with no driver behind "
+                         "it, which cannot be mapped",
+                         what);
+    size_t page = mmf__os_page_size();
+    void *p = mmap(NULL, page, PROT_NONE, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) {
+        munmap(p, page);
+        return 0;
+    }
+    int err = errno;
+    if (err != ENODEV)
+        return 0;
+    mmf__fail(m, MMF_EDEVICE,
+              "%s: is a character device whose driver cannot map it: mmap: "
+              "%s (errno %d)",
+              what, strerror(err), err);
+    m->os_error = err;
+    return MMF_EDEVICE;
+}
+
 /* Refuse what mmap cannot map, each with its own code: mapping a FIFO or a
- * tty fails with an errno that does not say why, and /dev/zero-like devices
- * map something that is not a file at all.  `fd` may be -1 (only a path's
- * stat is known): a character device is then not told apart from a tty. */
+ * tty fails with an errno that does not say why.  Character devices are
+ * asked (refuse_unmappable_device).  `fd` may be -1 (only a path's stat is
+ * known): a character device is then not told apart from a tty. */
 static int refuse_kind(mmf_map *m, mode_t mode, int fd, const char *what)
 {
     if (S_ISREG(mode) || S_ISBLK(mode))
@@ -104,10 +136,11 @@ static int refuse_kind(mmf_map *m, mode_t mode, int fd, const char *what)
     if (S_ISSOCK(mode))
         return mmf__fail(m, MMF_ESOCKET,
                          "%s: is a socket, which cannot be mapped", what);
+    if (S_ISCHR(mode) && fd >= 0 && isatty(fd))
+        return mmf__fail(m, MMF_EDEVICE,
+                         "%s: is a terminal, which cannot be mapped", what);
     if (S_ISCHR(mode))
-        return mmf__fail(
-            m, MMF_EDEVICE, "%s: is a %s, which cannot be mapped", what,
-            fd >= 0 && isatty(fd) ? "terminal" : "character device");
+        return refuse_unmappable_device(m, fd, what);
     return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
 }
 
@@ -242,6 +275,14 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return os_fail(m, errno, "fstat", NULL);
+    if (S_ISCHR(st.st_mode)) {
+        /* A mappable device (check_kind let it through) has no size: it
+         * is as long as its driver lets it be mapped, and mmap(2) says
+         * where that ends.  MMF__DEVICE_SIZE lets any length the caller
+         * gives reach mmap. */
+        *size = MMF__DEVICE_SIZE;
+        return 0;
+    }
     if (S_ISBLK(st.st_mode)) {
         off_t end = lseek(fd, 0, SEEK_END);
         if (end < 0)

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -599,6 +600,95 @@ static void named_shared_memory_between_processes(void **state)
 }
 #endif
 
+#ifndef _WIN32
+/* /dev/zero maps (as with Python's mmap); /dev/null's driver has no mmap
+ * and the refusal carries the OS's reason. */
+static void device_with_mmap_maps_and_null_says_why(void **st)
+{
+    (void)st;
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    int zero = open("/dev/zero", O_RDWR);
+    assert_true(zero >= 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    o.length = 8192;
+    assert_int_equal(mmf_open_fd(m, zero, &o), 0);
+    close(zero);
+    assert_int_equal(mmf_length(m), 8192);
+    uint8_t b = 1;
+    assert_int_equal(mmf_get_byte(m, 8191, &b), 0);
+    assert_int_equal(b, 0);
+    assert_int_equal(mmf_set_byte(m, 8191, 7), 0);
+    assert_int_equal(mmf_get_byte(m, 8191, &b), 0);
+    assert_int_equal(b, 7);
+    assert_int_equal(mmf_close(m), 0);
+
+    int null = open("/dev/null", O_RDWR);
+    assert_true(null >= 0);
+    assert_int_equal(mmf_open_fd(m, null, &o), MMF_EDEVICE);
+    assert_int_equal(mmf_os_error(m), ENODEV);
+    assert_non_null(strstr(mmf_errmsg(m), "No such device"));
+    assert_false(mmf_is_open(m));
+    close(null);
+    mmf_free(m);
+}
+
+/* The descriptor number the next open() will get. */
+static int next_fd(void)
+{
+    int d = dup(0);
+    assert_true(d >= 0);
+    close(d);
+    return d;
+}
+
+static void release_fd_closes_the_dup_and_keeps_the_bytes(void **st)
+{
+    (void)st;
+    const char *path = th_path("release");
+    assert_int_equal(th_write_file(path, "abcdefgh", 8), 0);
+    int fd = open(path, O_RDWR);
+    assert_true(fd >= 0);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    int dup_fd = next_fd();
+    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    assert_int_not_equal(fcntl(dup_fd, F_GETFD), -1); /* the map's dup */
+    close(fd);
+
+    assert_int_equal(mmf_release_fd(m), 0);
+    assert_int_equal(fcntl(dup_fd, F_GETFD), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(mmf_release_fd(m), 0); /* nothing left to release */
+    assert_int_equal(mmf_set_byte(m, 0, 'X'), 0);
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
+    uint64_t size = 0;
+    assert_int_equal(mmf_file_size(m, &size), MMF_EBADF);
+    assert_int_equal(mmf_resize(m, 16), MMF_EBADF);
+    assert_int_equal(mmf_length(m), 8);
+    assert_true(mmf_is_open(m));
+    mmf_free(m);
+    char buf[9] = {0};
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(buf, 1, 8, f), 8);
+    fclose(f);
+    assert_string_equal(buf, "Xbcdefgh");
+
+    /* A windowed map needs its descriptor for every new window. */
+    assert_int_equal(mmf_new(&m), 0);
+    o.flags = MMF_WINDOWED;
+    assert_int_equal(mmf_open_path(m, path, &o), 0);
+    assert_int_equal(mmf_release_fd(m), MMF_EINVAL);
+    assert_non_null(strstr(mmf_errmsg(m), "windowed"));
+    mmf_free(m);
+    assert_int_equal(mmf_release_fd(NULL), MMF_EINVAL);
+}
+#endif
+
 #ifdef _WIN32
 /* --- Windows counterparts of the POSIX-only tests above -----------------
  * No fork, FIFOs, sockets or /dev here: a second process is this program
@@ -972,6 +1062,10 @@ int main(void)
         cmocka_unit_test(advise_residency_lock_evict),
         cmocka_unit_test(page_size_and_granularity),
         cmocka_unit_test(strerror_and_names_cover_every_code),
+#ifndef _WIN32
+        cmocka_unit_test(device_with_mmap_maps_and_null_says_why),
+        cmocka_unit_test(release_fd_closes_the_dup_and_keeps_the_bytes),
+#endif
     };
     return cmocka_run_group_tests_name("map", tests, NULL, NULL);
 }

@@ -64,7 +64,8 @@ def run_python(code, timeout=120):
     """Run code in a child interpreter that imports this mmapfile; a crash
     there (SIGBUS) fails the test instead of killing the runner."""
     env = dict(os.environ)
-    path = os.path.dirname(os.path.abspath(mmapfile.__file__))
+    # mmapfile is a package (mmapfile/__init__.so): its parent directory.
+    path = os.path.dirname(os.path.dirname(os.path.abspath(mmapfile.__file__)))
     env["PYTHONPATH"] = path + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
                           env=env, capture_output=True, text=True,
