@@ -573,12 +573,75 @@ static int cut_unmapped(mmf_map *m, uint64_t size)
     return rc;
 }
 
+/* Cut the file to new_end bytes while the map's mapping stands where the
+ * OS allows it, else with our own view out of the way for the cut. */
+static int cut_file(mmf_map *m, uint64_t new_end)
+{
+    if (mmf__os_can_cut_mapped(m->fd))
+        return mmf__os_set_file_size(m, m->fd, new_end, 0);
+    return cut_unmapped(m, new_end);
+}
+
+/* After an unmapped cut (Windows) a whole map has no view: map it again.
+ * Only fails when the address space filled in between; the file then has
+ * its new size and the map none of it, which the message says. */
+static int map_again_after_cut(mmf_map *m, uint64_t new_length,
+                               uint64_t new_end)
+{
+    int rc;
+    if (!m->windowed && m->data == NULL && new_length > 0 &&
+        (rc = mmf__mapping_map(m, 0, new_length)) != 0)
+        return mmf__fail(m, rc,
+                         "resize: the file is now %llu bytes but could not "
+                         "be mapped again (%s)",
+                         (unsigned long long)new_end, m->errmsg);
+    return 0;
+}
+
+/* Growth that ends inside a longer file: the map grows over bytes that
+ * exist, and the file is cut to offset+new_length as every resize leaves it
+ * (the stdlib's mmap.resize does the same).  A whole map gets its new
+ * mapping before the cut and drops it if the cut is refused (a sealed
+ * memfd), so a refusal leaves the old mapping, pointer and file as they
+ * were.  Where the OS cuts no file under a view (Windows) the cut comes
+ * first, with cut_unmapped's own way back. */
+static int grow_within_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
+{
+    int rc;
+    if (m->windowed || m->data == NULL || !mmf__os_can_cut_mapped(m->fd)) {
+        if ((rc = cut_file(m, new_end)) != 0)
+            return rc;
+        if (m->windowed)
+            return 0;
+        if (m->data != NULL)
+            return grow_whole(m, new_length);
+        return map_again_after_cut(m, new_length, new_end);
+    }
+    mmf__mapping old = m->mapping;
+    char *old_data = m->data;
+    uint64_t old_start = m->win_start, old_len = m->win_len;
+    if ((rc = mmf__mapping_map(m, 0, new_length)) != 0)
+        return rc; /* leaves m alone */
+    if ((rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0) {
+        mmf__os_unmap(&m->mapping);
+        m->mapping = old;
+        m->data = old_data;
+        m->win_start = old_start;
+        m->win_len = old_len;
+        return rc;
+    }
+    mmf__os_unmap(&old);
+    return 0;
+}
+
 static int resize_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
 {
     uint64_t old_size;
     int rc = mmf__os_file_size(m, m->fd, &old_size);
     if (rc != 0)
         return rc;
+    if (new_length > m->length && new_end < old_size)
+        return grow_within_file(m, new_length, new_end);
     if (new_length > m->length) {
         int grew = new_end > old_size;
         if (grew && (rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
@@ -598,22 +661,10 @@ static int resize_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
         }
         return 0;
     }
-    if (mmf__os_can_cut_mapped(m->fd))
-        rc = mmf__os_set_file_size(m, m->fd, new_end, 0);
-    else
-        rc = cut_unmapped(m, new_end);
-    if (rc != 0)
+    if ((rc = cut_file(m, new_end)) != 0)
         return rc;
     shrink_mapping(m, new_length);
-    if (!m->windowed && m->data == NULL && new_length > 0 &&
-        (rc = mmf__mapping_map(m, 0, new_length)) != 0)
-        /* Only after an unmapped cut, when the address space filled in
-         * between: the file has its new size, the map none of it. */
-        return mmf__fail(m, rc,
-                         "resize: the file is now %llu bytes but could not "
-                         "be mapped again (%s)",
-                         (unsigned long long)new_end, m->errmsg);
-    return 0;
+    return map_again_after_cut(m, new_length, new_end);
 }
 
 static int resize_anon(mmf_map *m, uint64_t new_length)

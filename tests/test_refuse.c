@@ -128,6 +128,25 @@ static void write_pattern(const char *path, size_t n, uint32_t seed)
     free(data);
 }
 
+/* mmf_resize leaves the file offset+new_length bytes long, also when the
+ * map grows inside a file that was longer (as Python's mmap.resize does). */
+static void growth_inside_a_longer_file_cuts_it_to_the_new_end(void **state)
+{
+    (void)state;
+    const char *path = th_path("grow-inside.bin");
+    write_pattern(path, 5 * 4096, 11);
+    char want[PAGE3];
+    th_fill(want, sizeof want, 11);
+    mmf_map *m = open_path(path, 4096, 0, 0);
+    assert_int_equal(mmf_resize(m, 8192), 0);
+    assert_int_equal(mmf_length(m), 8192);
+    assert_int_equal(th_file_size(path), 8192);
+    char got[8192];
+    assert_int_equal(mmf_copy_out(m, 0, got, sizeof got), 0);
+    assert_memory_equal(got, want, sizeof got);
+    mmf_free(m);
+}
+
 /* MMF_TRUNCATE with an offset and no length would leave nothing to map:
  * refused before the file is cut. */
 static void truncate_at_an_offset_with_no_length_leaves_the_file(void **state)
@@ -411,6 +430,27 @@ static void shrink_refused_by_a_seal_leaves_the_map(void **state)
     }
 }
 
+/* Growth inside a longer file: the grown map's end is the file's new end
+ * (every resize leaves the file offset+length bytes long), and a cut the
+ * OS refuses leaves the map at its old length over the whole file. */
+static void
+growth_inside_a_file_sealed_against_shrinking_leaves_the_map(void **state)
+{
+    (void)state;
+    int fd = sealed_memfd(PAGE3, F_SEAL_SHRINK);
+    mmf_map *m = new_map();
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.length = 4096;
+    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    struct seen before;
+    look(m, NULL, &before);
+    assert_int_equal(mmf_resize(m, 8192), MMF_EACCES);
+    assert_int_equal(fd_size(fd), PAGE3);
+    assert_unchanged(m, NULL, &before);
+    mmf_free(m);
+    close(fd);
+}
+
 /* F_SEAL_GROW: growth by resize and by an MMF_GROW write is refused. */
 static void growth_refused_by_a_seal_leaves_the_map(void **state)
 {
@@ -495,6 +535,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(truncate_at_an_offset_with_no_length_leaves_the_file),
+        cmocka_unit_test(growth_inside_a_longer_file_cuts_it_to_the_new_end),
 #ifdef _WIN32
         cmocka_unit_test(shrink_refused_by_another_view_leaves_the_map),
 #else
@@ -504,6 +545,8 @@ int main(void)
         cmocka_unit_test(split_mapping_grows_and_keeps_its_bytes),
         cmocka_unit_test(shrink_refused_by_a_seal_leaves_the_map),
         cmocka_unit_test(growth_refused_by_a_seal_leaves_the_map),
+        cmocka_unit_test(
+            growth_inside_a_file_sealed_against_shrinking_leaves_the_map),
         cmocka_unit_test(failed_shm_create_leaves_the_names_as_they_were),
 #endif
     };
