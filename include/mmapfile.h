@@ -135,13 +135,21 @@ typedef enum mmf_access {
  *   MMF_CREATE           mmf_open_path/mmf_open_shm: create the file
  *                        (mode 0666 & ~umask) if missing
  *   MMF_TRUNCATE         mmf_open_path: set the file's size to
- *                        offset + length */
+ *                        offset + length
+ *   MMF_MAP_ALWAYS       map at open and do every access through the
+ *                        mapping (the behaviour of 0.1.0).  Without it a whole
+ * map of a file is mapped on the first access that benefits from the mapping
+ * (mmf_pointer/mmf_view, searches, a ninth copy); a few small copies, writes
+ * that grow an MMF_GROW map and the writes of a caller that flushes with
+ * SYNC/DURABLE go through the descriptor (pread/pwrite).  Results and errors
+ * are the same on both paths.  See docs/performance.md. */
 #define MMF_WINDOWED 0x01
 #define MMF_WINDOW_FALLBACK 0x02
 #define MMF_POPULATE 0x04
 #define MMF_GROW 0x08
 #define MMF_CREATE 0x10
 #define MMF_TRUNCATE 0x20
+#define MMF_MAP_ALWAYS 0x40
 
 typedef struct mmf_options {
     int access;           /* one of mmf_access */
