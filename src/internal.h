@@ -77,6 +77,10 @@ struct mmf_map {
     uint64_t win_len;
     uint64_t window_moves; /* windows mapped so far (the tests bound it) */
 
+    /* The file's size as the open's kind check saw it (the backend sets
+     * it), or UINT64_MAX: saves open_mapped an fstat. */
+    uint64_t size_at_open;
+
     /* What the access policy (policy.c) keeps: */
     int fd_io;         /* the descriptor can be read and written at offsets */
     unsigned fd_calls; /* accesses served through the descriptor so far */

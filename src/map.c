@@ -22,6 +22,7 @@ int mmf_new(mmf_map **out)
     if (m == NULL)
         return MMF_ENOMEM;
     m->fd = MMF__NO_HANDLE;
+    m->size_at_open = UINT64_MAX;
     return 0;
 }
 
@@ -148,9 +149,9 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     uint64_t old_size = 0; /* ... from this size */
 
     if (kind != MMF__KIND_ANON) {
-        uint64_t size;
-        rc = mmf__os_file_size(m, fd, &size);
-        if (rc != 0)
+        uint64_t size = m->size_at_open;
+        m->size_at_open = UINT64_MAX;
+        if (size == UINT64_MAX && (rc = mmf__os_file_size(m, fd, &size)) != 0)
             goto fail;
         uint64_t length = o->length;
         uint64_t end;
@@ -296,6 +297,7 @@ static int begin_open(mmf_map *m, const mmf_options *opts,
     if (m == NULL)
         return MMF_EINVAL;
     *o = opts != NULL ? opts : &default_options;
+    m->size_at_open = UINT64_MAX;
     return check_options(m, *o);
 }
 
@@ -348,6 +350,7 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
             end = UINT64_MAX; /* open_mapped reports the overflow */
         rc = mmf__os_set_file_size(m, fd, end > (uint64_t)INT64_MAX ? 0 : end,
                                    1);
+        m->size_at_open = UINT64_MAX; /* changed since the kind check */
         if (rc != 0)
             mmf__os_close(fd);
     }

@@ -149,6 +149,10 @@ static int check_kind(mmf_map *m, int fd, const char *what)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return os_fail(m, errno, "fstat", what);
+    /* The size comes with the kind: the open uses it rather than asking
+     * again (an fstat is ~0.6 us, a sixth of opening a small file). */
+    if (m != NULL && S_ISREG(st.st_mode) && st.st_size >= 0)
+        m->size_at_open = (uint64_t)st.st_size;
     return refuse_kind(m, st.st_mode, fd, what);
 }
 
