@@ -138,6 +138,14 @@ static uint64_t count_matches(const char *hay, size_t hlen, const void *needle,
     const char *hit;
     uint64_t c = 0;
     *tail = 0;
+    if (nlen == 1) { /* one byte: matches cannot overlap, count them all */
+        c = mmf__count_byte(hay, hlen, *(const unsigned char *)needle);
+        if (c > 0) {
+            const char *last = mmf__memrmem(hay, hlen, needle, 1);
+            *tail = (size_t)(last - hay) + 1;
+        }
+        return c;
+    }
     while ((size_t)(stop - p) >= nlen &&
            (hit = mmf__memmem(p, (size_t)(stop - p), needle, nlen)) != NULL) {
         c++;

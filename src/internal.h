@@ -472,5 +472,7 @@ const char *mmf__memmem(const char *hay, size_t hlen, const char *needle,
                         size_t nlen);
 const char *mmf__memrmem(const char *hay, size_t hlen, const char *needle,
                          size_t nlen);
+/* How many bytes of hay equal byte. */
+uint64_t mmf__count_byte(const char *hay, size_t hlen, unsigned char byte);
 
 #endif /* MMF_INTERNAL_H */
