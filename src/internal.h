@@ -86,6 +86,8 @@ struct mmf_map {
     unsigned fd_calls; /* accesses served through the descriptor so far */
     int fd_dirty;      /* written through the descriptor since the last sync */
     int sync_writer;   /* the caller has flushed with SYNC or DURABLE */
+    uint64_t append_len;  /* the map's length after the last append ... */
+    uint64_t append_size; /* ... and the file's size, or UINT64_MAX */
 
     char errmsg[320];
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */

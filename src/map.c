@@ -143,6 +143,7 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->fd_calls = 0;
     m->fd_dirty = 0;
     m->sync_writer = 0;
+    m->append_size = UINT64_MAX;
     int may_extend =
         m->access == MMF_ACCESS_WRITE && ((o->flags & MMF_GROW) || extend);
     int grown = 0;         /* this call extended the file ... */

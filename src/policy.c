@@ -201,6 +201,21 @@ int mmf__policy_copy_in(mmf_map *m, uint64_t off, const void *src, size_t n)
     return fd_write(m, off, src, n);
 }
 
+/* The file's size before an append, for cutting it back if the append
+ * fails: the size this object left the file at after its last append while
+ * the map still has that length (an fstat per record would cost a sixth of
+ * an append), else asked of the OS.  Another process that extends the file
+ * between two appends makes it stale; only a failed append (a full disk)
+ * then cuts the file back too far. */
+static int size_before_append(mmf_map *m, uint64_t *size)
+{
+    if (m->append_len == m->length && m->append_size != UINT64_MAX) {
+        *size = m->append_size;
+        return 0;
+    }
+    return mmf__os_file_size(m, m->fd, size);
+}
+
 int mmf__policy_append(mmf_map *m, const void *src, size_t n)
 {
     uint64_t end, file_end;
@@ -210,7 +225,7 @@ int mmf__policy_append(mmf_map *m, const void *src, size_t n)
         file_end > (uint64_t)INT64_MAX)
         return 1; /* mmf_write's own path reports what is wrong */
     uint64_t old_size;
-    int rc = mmf__os_file_size(m, m->fd, &old_size);
+    int rc = size_before_append(m, &old_size);
     if (rc != 0)
         return rc;
     /* The part past the end of the map first: if the disk is full, the
@@ -222,10 +237,13 @@ int mmf__policy_append(mmf_map *m, const void *src, size_t n)
         uint64_t now;
         if (mmf__os_file_size(NULL, m->fd, &now) == 0 && now > old_size)
             (void)mmf__os_set_file_size(NULL, m->fd, old_size, 0);
+        m->append_size = UINT64_MAX;
         return rc;
     }
     m->fd_dirty = 1;
     m->length = end;
+    m->append_len = end;
+    m->append_size = old_size > file_end ? old_size : file_end;
     if (inside > 0 && (rc = fd_write(m, m->pos, src, inside)) != 0)
         return rc;
     return 0;
