@@ -136,13 +136,26 @@ typedef enum mmf_access {
  *                        (mode 0666 & ~umask) if missing
  *   MMF_TRUNCATE         mmf_open_path: set the file's size to
  *                        offset + length
- *   MMF_MAP_ALWAYS       map at open and do every access through the
- *                        mapping (the behaviour of 0.1.0).  Without it a whole
- * map of a file is mapped on the first access that benefits from the mapping
- * (mmf_pointer/mmf_view, searches, a ninth copy); a few small copies, writes
- * that grow an MMF_GROW map and the writes of a caller that flushes with
- * SYNC/DURABLE go through the descriptor (pread/pwrite).  Results and errors
- * are the same on both paths.  See docs/performance.md. */
+ *   MMF_MAP_ALWAYS       map at open and make every access through the
+ *                        mapping (the behaviour of 0.1.0)
+ *
+ * Without MMF_MAP_ALWAYS the library chooses the path of each access
+ * (src/policy.c; the measurements in docs/performance.md).  A whole map of
+ * a file of up to 64 MiB is mapped by the first access that needs the
+ * mapping: mmf_pointer/mmf_view (which always return mapped memory),
+ * searches, mmf_move, the page calls, or the 17th copy; until then copies
+ * go through the descriptor (pread/pwrite).  Writes that grow an MMF_GROW
+ * map that is not mapped are one pwrite each, and once a caller has flushed
+ * with MMF_FLUSH_SYNC/DURABLE its copies in go through the descriptor (a
+ * store through a mapping dirties a whole folio, up to 2 MiB, for the next
+ * flush to write).  Results and errors are the same on both paths: a read
+ * that meets the end of a file another process truncated shows the zeros a
+ * mapping shows up to the end of that page and fails with MMF_EFAULT
+ * beyond; a write never extends such a file.  A lazy map that cannot be
+ * mapped later (no address space, a file system without mmap) fails that
+ * first mapped access with the code mmf_open_path would have returned.
+ * Maps of more than 64 MiB, windowed, anonymous and shared-memory maps, and
+ * maps of duplicated descriptors on Windows are mapped as before. */
 #define MMF_WINDOWED 0x01
 #define MMF_WINDOW_FALLBACK 0x02
 #define MMF_POPULATE 0x04
@@ -405,13 +418,30 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * MMF_EFAULT, not as MMF_ENOSPC here. */
 MMF_EXTERN int mmf_resize(mmf_map *m, uint64_t new_length);
 
-#define MMF_FLUSH_SYNC 0    /* wait until written (msync MS_SYNC) */
+#define MMF_FLUSH_SYNC 0    /* wait until written */
 #define MMF_FLUSH_ASYNC 1   /* schedule the write-back and return */
-#define MMF_FLUSH_DURABLE 2 /* MS_SYNC and fsync/fdatasync of the file */
+#define MMF_FLUSH_DURABLE 2 /* wait until on stable storage */
 
 /* Write changes in [offset, offset+length) back to the file; length 0 means
  * to the end.  The range need not be page-aligned.  A no-op success for
- * read-only, copy-on-write and private anonymous maps.
+ * read-only, copy-on-write and private anonymous maps.  What each flag
+ * does, per platform (bytes written through the descriptor, see
+ * MMF_MAP_ALWAYS, are synced with the file; earlier windows of a windowed
+ * map too):
+ *   Linux    SYNC and DURABLE: msync(MS_SYNC) of the range, which is a data
+ *            sync of that file range (vfs_fsync_range, the same durability
+ *            as fdatasync, drive cache flush included); fdatasync instead
+ *            when bytes went through the descriptor or the map is
+ *            windowed (it also writes the mapped pages).  ASYNC: MS_ASYNC.
+ *   macOS    SYNC: msync(MS_SYNC) (+ fsync for descriptor writes); the
+ *            drive may still hold the data in its cache.  DURABLE: also
+ *            fcntl(F_FULLFSYNC), which waits for the drive (fsync if the
+ *            file system refuses it).
+ *   other POSIX  SYNC: msync(MS_SYNC) (+ fdatasync for descriptor writes);
+ *            DURABLE: msync(MS_SYNC) and fdatasync.
+ *   Windows  SYNC and ASYNC: FlushViewOfFile (which waits); DURABLE and
+ *            descriptor writes: also FlushFileBuffers (data, metadata and
+ *            the drive's cache).
  * Windowed maps: pages written through earlier windows are no longer
  * mapped (they wait in the page cache), so the part of the range outside
  * the window is written by file-level calls: MMF_FLUSH_SYNC and _DURABLE

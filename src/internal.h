@@ -174,7 +174,8 @@ int mmf__os_sync_file(mmf_map *m, mmf__handle fd, int durable);
 
 /* Positioned I/O on the descriptor, for the policy's descriptor path.
  * mmf__os_pread returns the bytes read in *done (short only at the end of
- * the file); mmf__os_pwrite writes all n bytes or fails.  Neither moves a
+ * the file); mmf__os_pwrite writes all n bytes or fails, *done saying how
+ * many it wrote before it failed.  Neither moves a
  * file pointer another descriptor shares.  mmf__os_fd_io says whether fd
  * supports them (Windows: not for shared memory, nor for a duplicated
  * handle, whose file pointer ReadFile would move under the caller). */
@@ -182,7 +183,7 @@ int mmf__os_fd_io(mmf__handle fd);
 int mmf__os_pread(mmf_map *m, mmf__handle fd, void *buf, size_t n,
                   uint64_t file_off, size_t *done);
 int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
-                   uint64_t file_off);
+                   uint64_t file_off, size_t *done);
 
 /* What the platform's sync calls guarantee, for the flush policy:
  *   MMF__MSYNC_SYNCS_FILE   msync(MS_SYNC) of a shared file mapping is a

@@ -42,10 +42,14 @@
 
 #include <string.h>
 
-/* Accesses served through the descriptor before a lazy map is mapped: an
- * mmap+munmap pair costs about 10 us here, a pread of 4 KiB about 1 us
- * more than a memcpy from a populated mapping (docs/performance.md). */
-#define FD_CALLS_BEFORE_MAP 8
+/* Accesses served through the descriptor before a lazy map is mapped.
+ * Making the mapping costs 13-28 us (mmap + the first fault + munmap, 4 KiB
+ * to 16 MiB files); a 4 KiB pread costs 0.4-2.6 us more than a memcpy
+ * from pages already mapped, so the mapping pays for itself after 10-46
+ * copies (docs/performance.md, "The access policy").  Switching once the
+ * descriptor path has spent about what the mapping costs keeps either
+ * choice within 2x of the better one for any number of copies. */
+#define FD_CALLS_BEFORE_MAP 16
 
 /* Whole maps longer than this are mapped at open, so that one that does
  * not fit in the address space is refused (MMF_ENOMEM) or served through
@@ -175,12 +179,21 @@ static int fd_write(mmf_map *m, uint64_t off, const void *src, size_t n)
     if (size < file_off + n)
         fit = size > file_off ? (size_t)(size - file_off) : 0;
     if (fit > 0) {
-        rc = mmf__os_pwrite(m, m->fd, src, fit, file_off);
-        if (rc == MMF_EIO)
-            return mmf__fault_at(m, off);
-        if (rc != 0)
-            return rc;
+        size_t done;
+        rc = mmf__os_pwrite(m, m->fd, src, fit, file_off, &done);
         m->fd_dirty = 1;
+        if (rc != 0) {
+            /* A store to the mapping would have faulted there (a full disk
+             * under a sparse file, an I/O error): the same MMF_EFAULT,
+             * naming the first page not written, errno kept. */
+            int err = m->os_error;
+            uint64_t page = mmf__os_page_size();
+            uint64_t at = file_off + done;
+            at -= at % page;
+            rc = mmf__fault_at(m, at > file_off ? at - m->offset : off);
+            m->os_error = err;
+            return rc;
+        }
     }
     return fit == n ? 0 : met_end(m, off, n, size, NULL);
 }
@@ -231,8 +244,9 @@ int mmf__policy_append(mmf_map *m, const void *src, size_t n)
     /* The part past the end of the map first: if the disk is full, the
      * file is cut back and nothing else was written. */
     size_t inside = (size_t)(m->length - m->pos);
+    size_t done;
     rc = mmf__os_pwrite(m, m->fd, (const char *)src + inside, n - inside,
-                        m->offset + m->length);
+                        m->offset + m->length, &done);
     if (rc != 0) {
         uint64_t now;
         if (mmf__os_file_size(NULL, m->fd, &now) == 0 && now > old_size)

@@ -408,9 +408,10 @@ int mmf__os_pread(mmf_map *m, mmf__handle fd, void *buf, size_t n,
 }
 
 int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
-                   uint64_t file_off)
+                   uint64_t file_off, size_t *done)
 {
     const char *p = buf;
+    *done = 0;
     while (n > 0) {
         size_t want = n > (size_t)1 << 30 ? (size_t)1 << 30 : n;
         ssize_t r = pwrite(fd, p, want, (off_t)file_off);
@@ -421,6 +422,7 @@ int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
         p += r;
         n -= (size_t)r;
         file_off += (uint64_t)r;
+        *done += (size_t)r;
     }
     return 0;
 }

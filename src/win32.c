@@ -767,10 +767,11 @@ int mmf__os_pread(mmf_map *m, mmf__handle fd, void *buf, size_t n,
 }
 
 int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
-                   uint64_t file_off)
+                   uint64_t file_off, size_t *done)
 {
     struct win_fd *w = win_fd_of(fd);
     const char *p = buf;
+    *done = 0;
     while (n > 0) {
         DWORD want = n > (DWORD)1 << 30 ? (DWORD)1 << 30 : (DWORD)n;
         DWORD put = 0;
@@ -782,6 +783,7 @@ int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
         p += put;
         n -= put;
         file_off += put;
+        *done += put;
     }
     return 0;
 }
