@@ -1128,7 +1128,7 @@ static int make_aux_files(bench_ctx *c)
                                      ? (size_t)(c->size - done)
                                      : IO_BUF;
             while (n < want) {
-                size_t len = 20 + xorshift(&state) % 131, k;
+                size_t len = 20 + (size_t)(xorshift(&state) % 131), k;
                 for (k = 0; k < len && n < want; k++)
                     chunk[n++] = (unsigned char)('a' + xorshift(&state) % 26);
                 if (n < want)

@@ -193,6 +193,15 @@ int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
  *   MMF__FSYNC_SEES_MAPPED  a file sync also writes the pages changed
  *                           through a mapping (Linux: a write fault marks
  *                           the folio dirty in the page cache). */
+/* MMF__LAZY_MAPS: whole maps may wait for their first mapped access.  Not
+ * on Windows, where an open view keeps every other process from shrinking
+ * the file (ERROR_USER_MAPPED_FILE), a guarantee that a map without a view
+ * would silently give up. */
+#ifdef _WIN32
+#define MMF__LAZY_MAPS 0
+#else
+#define MMF__LAZY_MAPS 1
+#endif
 #if defined(__linux__)
 #define MMF__MSYNC_SYNCS_FILE 1
 #define MMF__FSYNC_SEES_MAPPED 1

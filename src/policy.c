@@ -15,7 +15,8 @@
  *
  *   open      a whole map of a file of up to LAZY_MAX bytes is not mapped
  *             at open (unless the caller asks with MMF_MAP_ALWAYS or
- *             MMF_POPULATE, or the descriptor cannot do positioned I/O);
+ *             MMF_POPULATE, the descriptor cannot do positioned I/O, or
+ *             the platform is Windows: see MMF__LAZY_MAPS);
  *             it is mapped by the first access that needs
  *             the mapping: mmf_pointer, mmf_view, searches, moves, page
  *             calls, and copies once FD_CALLS_BEFORE_MAP have gone through
@@ -65,7 +66,8 @@
 
 int mmf__policy_map_at_open(const mmf_map *m)
 {
-    if (m->kind != MMF__KIND_FILE || !m->fd_io || m->windowed)
+    if (!MMF__LAZY_MAPS || m->kind != MMF__KIND_FILE || !m->fd_io ||
+        m->windowed)
         return 1;
     if (m->flags & (MMF_MAP_ALWAYS | MMF_POPULATE))
         return 1;
