@@ -358,9 +358,11 @@ int mmf_move(mmf_map *m, uint64_t dst, uint64_t src, uint64_t n)
                              dst < src ? dst : src);
 }
 
-/* Bulk reads (find, rfind, count, copy_out, mmf_read) go straight through
- * the mapping, also where its pages were never touched: there is no pread
- * path, no MADV_POPULATE_READ ahead of the cursor, no automatic advice.
+/* Searches (find, rfind, count) always go through the mapping, also where
+ * its pages were never touched; copies do too once the access policy
+ * (policy.c) has mapped the map, which it does after a few copies through
+ * the descriptor.  There is no pread path for searches, no
+ * MADV_POPULATE_READ ahead of the cursor, no automatic advice.
  * Each was measured (bench/bench_io.c; figures in docs/performance.md) on
  * Linux 6.18 and lost.  A one-shot find through a fresh mapping beat
  * pread into a reusable buffer plus the same search kernel in every page
