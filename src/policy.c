@@ -243,6 +243,13 @@ int mmf__policy_append(mmf_map *m, const void *src, size_t n)
     int rc = size_before_append(m, &old_size);
     if (rc != 0)
         return rc;
+    /* Only where the map ends at the end of the file: then the part past
+     * the map only extends the file, and cutting the file back undoes a
+     * failed write entirely.  A map of a prefix would overwrite the bytes
+     * after it before learning that the write fails (a full disk, the
+     * file size limit): mmf_write's own path reserves first. */
+    if (old_size != m->offset + m->length)
+        return 1;
     /* The part past the end of the map first: if the disk is full, the
      * file is cut back and nothing else was written. */
     size_t inside = (size_t)(m->length - m->pos);

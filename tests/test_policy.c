@@ -273,6 +273,41 @@ static void refused_growth_leaves_the_file_as_it_was(void **state)
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+
+    /* A map of the first 3000 bytes of a longer file: the growing write
+     * would overwrite bytes of the file past the map before the limit
+     * stops it; it must be refused before it writes anything. */
+    const char *q = th_path("refused-prefix");
+    char whole[2 * PAGE], after[2 * PAGE];
+    memset(whole, 'p', sizeof whole);
+    assert_int_equal(th_write_file(q, whole, sizeof whole), 0);
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {4 * PAGE, 4 * PAGE};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        mmf_map *m = NULL;
+        mmf_options o = MMF_OPTIONS_INIT;
+        o.access = MMF_ACCESS_WRITE;
+        o.flags = MMF_GROW;
+        o.length = 3000;
+        if (mmf_new(&m) != 0 || mmf_open_path(m, q, &o) != 0)
+            _exit(11);
+        static char big[5 * PAGE];
+        memset(big, 'X', sizeof big);
+        if (mmf_write(m, big, sizeof big) != MMF_EOVERFLOW)
+            _exit(13);
+        if (mmf_length(m) != 3000 || mmf_tell(m) != 0)
+            _exit(14);
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(th_read_file(q, after, sizeof after), sizeof after);
+    assert_memory_equal(after, whole, sizeof whole);
+
     char back[2000];
     assert_int_equal(th_read_file(p, back, sizeof back), 1100);
     assert_memory_equal(back, data, sizeof data);
