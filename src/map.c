@@ -717,6 +717,7 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
                          (unsigned long long)new_length);
     if (new_length == m->length)
         return 0;
+    m->append_size = UINT64_MAX; /* the policy's memory of the file's end */
     rc = m->kind == MMF__KIND_ANON ? resize_anon(m, new_length)
                                    : resize_file(m, new_length, new_end);
     if (rc != 0)
