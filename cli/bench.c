@@ -46,7 +46,7 @@ static const cli_opt bench_opts[] = {
 #define CLASSIC_STEP 96          /* +64, read 32, -32, read 32 */
 #define CLASSIC_RUNS 3
 #define DEFAULT_SIZE (16 * MIB)
-#define DEFAULT_RUNS 5
+#define DEFAULT_RUNS 7
 #define MAX_RUNS 1000
 #define IO_BUF (1024 * 1024) /* the plain-I/O read size */
 #define BLOCK 4096
@@ -124,7 +124,7 @@ static void bench_usage(FILE *f)
                "  --size SIZE  size of the generated file (default 16M; K, M, "
                "G, T suffixes;\n               more than 10M)\n"
                "  --runs N     alternating runs per workload, medians reported "
-               "(default 5)\n"
+               "(default 7)\n"
                "  --json       print one JSON object instead of the tables\n"
                "  --keep       keep the generated file\n"
                "  --file PATH  use PATH: an existing file is used as it is and "
