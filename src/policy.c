@@ -61,8 +61,7 @@
  * from the descriptor path anyway (docs/performance.md). */
 #define LAZY_MAX ((uint64_t)64 << 20)
 
-/* --- when to map -----------------------------------------------------------
- */
+/* --- when to map ---------------------------------------------------------- */
 
 int mmf__policy_map_at_open(const mmf_map *m)
 {
@@ -113,8 +112,7 @@ static int writes_by_fd(const mmf_map *m)
     return mmf__unmapped(m) && young(m);
 }
 
-/* --- the descriptor path ---------------------------------------------------
- */
+/* --- the descriptor path -------------------------------------------------- */
 
 /* The end of the file met at file offset `eof` inside map range [off,
  * off+n): a mapping shows zeros up to the end of eof's page and faults
@@ -272,8 +270,7 @@ int mmf__policy_append(mmf_map *m, const void *src, size_t n)
     return 0;
 }
 
-/* --- flush -----------------------------------------------------------------
- */
+/* --- flush ---------------------------------------------------------------- */
 
 /* MMF_FLUSH_ASYNC starts the write-back of the mapped range; bytes written
  * through the descriptor are in the page cache already, on their way at the
