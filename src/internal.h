@@ -80,6 +80,11 @@ struct mmf_map {
     /* The file's size as the open's kind check saw it (the backend sets
      * it), or UINT64_MAX: saves open_mapped an fstat. */
     uint64_t size_at_open;
+    /* Set by the backend when the descriptor's own flags rule out
+     * positioned I/O (a caller's O_APPEND descriptor, where Linux pwrite
+     * appends whatever the offset; O_DIRECT, which wants aligned buffers):
+     * then the map always goes through its mapping. */
+    int no_fd_io;
 
     /* What the access policy (policy.c) keeps: */
     int fd_io;         /* the descriptor can be read and written at offsets */

@@ -139,7 +139,7 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->flags = o->flags;
     m->offset = kind == MMF__KIND_ANON ? 0 : o->offset;
     m->pos = 0;
-    m->fd_io = kind == MMF__KIND_FILE && mmf__os_fd_io(fd);
+    m->fd_io = kind == MMF__KIND_FILE && !m->no_fd_io && mmf__os_fd_io(fd);
     m->fd_calls = 0;
     m->fd_dirty = 0;
     m->sync_writer = 0;
@@ -299,6 +299,7 @@ static int begin_open(mmf_map *m, const mmf_options *opts,
         return MMF_EINVAL;
     *o = opts != NULL ? opts : &default_options;
     m->size_at_open = UINT64_MAX;
+    m->no_fd_io = 0;
     return check_options(m, *o);
 }
 

@@ -211,6 +211,12 @@ int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0)
         return os_fail(m, errno, "fcntl", what);
+    int bars_io = (fl & O_APPEND) != 0;
+#ifdef O_DIRECT
+    bars_io |= (fl & O_DIRECT) != 0;
+#endif
+    if (m != NULL)
+        m->no_fd_io = bars_io; /* the duplicate shares these flags */
 #ifdef O_PATH
     /* Linux O_PATH: it names a file but can neither be read nor mapped.
      * Said here, at open: a map may make its first mmap or pread later. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -314,6 +315,32 @@ static void refused_growth_leaves_the_file_as_it_was(void **state)
 }
 #endif
 
+/* A caller's O_APPEND descriptor: Linux pwrite would append whatever the
+ * offset, so such a map never writes through the descriptor. */
+static void append_mode_descriptors_write_in_place(void **state)
+{
+    (void)state;
+    const char *p = th_path("o-append");
+    char data[100], back[200];
+    memset(data, 'a', sizeof data);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    int fd = open(p, O_RDWR | O_APPEND);
+    assert_true(fd >= 0);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    close(fd);
+    assert_int_equal(mmf_copy_in(m, 10, "XY", 2), 0);
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
+    assert_int_equal(mmf_copy_in(m, 20, "ZW", 2), 0);
+    mmf_free(m);
+    assert_int_equal(th_read_file(p, back, sizeof back), sizeof data);
+    assert_memory_equal(back + 10, "XY", 2);
+    assert_memory_equal(back + 20, "ZW", 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +354,7 @@ int main(void)
         cmocka_unit_test(
             descriptor_path_reports_truncation_as_the_mapping_does),
         cmocka_unit_test(refused_growth_leaves_the_file_as_it_was),
+        cmocka_unit_test(append_mode_descriptors_write_in_place),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
