@@ -411,8 +411,9 @@ static inline int mmf__unmapped(const mmf_map *m)
 {
     return m->kind == MMF__KIND_FILE && !m->windowed && m->mapping.base == NULL;
 }
-/* At open: map now (1) or on the first access that needs the mapping. */
-int mmf__policy_map_at_open(const mmf_map *m);
+/* At open: map now (1) or on the first access that needs the mapping.
+ * grew_file: the open extended the file (MMF_GROW). */
+int mmf__policy_map_at_open(const mmf_map *m, int grew_file);
 /* Make the mapping of a lazy whole map now (no-op otherwise). */
 int mmf__policy_map_now(mmf_map *m);
 /* Copy [off, off+n) of the map out / in, or one byte, through the

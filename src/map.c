@@ -245,7 +245,7 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
                         (unsigned long long)m->window_size);
     }
     /* A lazy map installs the guard and maps at its first mapped access. */
-    int map_now = mmf__policy_map_at_open(m);
+    int map_now = mmf__policy_map_at_open(m, grown);
     rc = map_now ? mmf__guard_install() : 0;
     if (rc != 0) {
         rc = mmf__fail(m, rc, "open: could not install the SIGBUS handler");

@@ -15,8 +15,9 @@
  *
  *   open      a whole map of a file of up to LAZY_MAX bytes is not mapped
  *             at open (unless the caller asks with MMF_MAP_ALWAYS or
- *             MMF_POPULATE, the descriptor cannot do positioned I/O, or
- *             the platform is Windows: see MMF__LAZY_MAPS);
+ *             MMF_POPULATE, the open extended the file, the descriptor
+ *             cannot do positioned I/O, or the platform is Windows: see
+ *             MMF__LAZY_MAPS);
  *             it is mapped by the first access that needs
  *             the mapping: mmf_pointer, mmf_view, searches, moves, page
  *             calls, and copies once FD_CALLS_BEFORE_MAP have gone through
@@ -63,10 +64,15 @@
 
 /* --- when to map ---------------------------------------------------------- */
 
-int mmf__policy_map_at_open(const mmf_map *m)
+int mmf__policy_map_at_open(const mmf_map *m, int grew_file)
 {
     if (!MMF__LAZY_MAPS || m->kind != MMF__KIND_FILE || !m->fd_io ||
         m->windowed)
+        return 1;
+    /* An open that extended the file must be refused, with the file cut
+     * back, if the map cannot be made (a refused open changes nothing):
+     * so that map is made now. */
+    if (grew_file)
         return 1;
     if (m->flags & (MMF_MAP_ALWAYS | MMF_POPULATE))
         return 1;
