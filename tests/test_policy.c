@@ -64,6 +64,21 @@ static void small_reads_go_through_the_descriptor_then_map(void **state)
     assert_int_equal(b, (uint8_t)data[5000]);
     assert_true(mapped(m));
     mmf_free(m);
+
+    /* Searches map too, backwards as well as forwards. */
+    static const int backwards[] = {1, 0};
+    for (int i = 0; i < 2; i++) {
+        m = open_file(p, MMF_ACCESS_READ, 0);
+        uint64_t pos;
+        assert_int_equal(backwards[i]
+                             ? mmf_rfind(m, data + 9000, 7, 0, MMF_END, &pos)
+                             : mmf_find(m, data + 9000, 7, 0, MMF_END, &pos),
+                         0);
+        assert_true(pos <= 9000);
+        assert_memory_equal(data + pos, data + 9000, 7);
+        assert_true(mapped(m));
+        mmf_free(m);
+    }
 }
 
 static void pointer_and_view_map_a_lazy_map(void **state)
