@@ -204,9 +204,8 @@ expect_eq "find: other files still searched" "$(grep_find needle lines.txt)" "$O
 
 # --- files that report a size of 0 (procfs) or have no mmap (sysfs) ----------
 # Read with read(), as grep and hexdump do: never "no match" for bytes the
-# tool did not look at.  A file of our own process, so the content is fixed
-# while both tools read it (Name: and Umask: of /proc/self/status do not
-# change between two processes of the same shell).
+# tool did not look at.  /proc/self/status starts with "Name:\t" and the
+# process name, which is qemu's under qemu-user: only the prefix is checked.
 run "$MMF" find Name: /proc/self/status
 if [ "$RC" -eq 0 ] && [ "$OUT" = "/proc/self/status:0" ]; then pass; else
     fail "find Name: /proc/self/status: rc=$RC out=$OUT err=$ERR"; fi
@@ -217,7 +216,7 @@ expect_eq "find -c processor /proc/cpuinfo counts as grep -c" \
 run "$MMF" find -c no-such-thing-here /proc/cpuinfo
 expect_eq "find -c of a missing pattern in procfs is 0, exit 1" "1 /proc/cpuinfo:0" "$RC $OUT"
 run "$MMF" dump /proc/self/status 0 48
-if [ "$RC" -eq 0 ] && [[ "$OUT" == "00000000  4e 61 6d 65 3a 09 6d 6d  66 0a"* ]] &&
+if [ "$RC" -eq 0 ] && [[ "$OUT" == "00000000  4e 61 6d 65 3a 09 "* ]] &&
     [[ "$OUT" == *$'\n'00000030 ]]; then pass; else
     fail "dump /proc/self/status: rc=$RC out=$OUT err=$ERR"; fi
 sysf=/sys/kernel/mm/transparent_hugepage/enabled
