@@ -161,7 +161,7 @@ typedef enum mmf_access {
  * first mapped access with the code mmf_open_path would have returned.
  * Maps of more than 64 MiB, maps whose open extended the file (MMF_GROW:
  * a map that cannot be made is refused by the open, the file cut back),
- * windowed, anonymous and shared-memory maps,
+ * maps of devices, windowed, anonymous and shared-memory maps,
  * maps of descriptors opened with O_APPEND or O_DIRECT, and every map on
  * Windows are mapped at open, as before. */
 #define MMF_WINDOWED 0x01

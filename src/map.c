@@ -996,6 +996,15 @@ int mmf_release_fd(mmf_map *m)
                          "its descriptor and cannot let go of it");
     if (m->fd == MMF__NO_HANDLE)
         return 0;
+    /* A lazy map is mapped now, while there is a descriptor to map; the
+     * access policy's descriptor path ends here. */
+    if ((rc = mmf__policy_map_now(m)) != 0)
+        return rc;
+    if (m->windowed) /* mapping it fell back to windows after all */
+        return mmf__fail(m, MMF_EINVAL,
+                         "release_fd: the map could only be windowed and "
+                         "keeps its descriptor");
+    m->fd_io = 0;
     /* The mapping holds its own reference to the file: closing our
      * descriptor leaves every mapped byte where it is. */
     mmf__os_close(m->fd);

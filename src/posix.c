@@ -153,6 +153,12 @@ static int check_kind(mmf_map *m, int fd, const char *what)
      * again (an fstat is ~0.6 us, a sixth of opening a small file). */
     if (m != NULL && S_ISREG(st.st_mode) && st.st_size >= 0)
         m->size_at_open = (uint64_t)st.st_size;
+    /* Only regular files are read and written at offsets by the access
+     * policy: a device maps what its driver maps (/dev/zero's pwrite
+     * discards, its mapping keeps), and whether it maps at all is for the
+     * open to say. */
+    if (m != NULL && !S_ISREG(st.st_mode))
+        m->no_fd_io = 1;
     return refuse_kind(m, st.st_mode, fd, what);
 }
 
