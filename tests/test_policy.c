@@ -140,6 +140,28 @@ writes_through_the_descriptor_reach_the_file_and_the_map(void **state)
     mmf_free(m);
 }
 
+/* Releasing the descriptor maps a lazy map first: the bytes stay
+ * reachable without the descriptor path. */
+static void release_fd_maps_a_lazy_map(void **state)
+{
+    (void)state;
+    const char *p = th_path("lazy-release");
+    char data[PAGE], buf[16];
+    th_fill(data, sizeof data, 5);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_int_equal(mmf_copy_out(m, 0, buf, sizeof buf), 0);
+    assert_true(unmapped(m));
+    assert_int_equal(mmf_release_fd(m), 0);
+    assert_true(mapped(m));
+    assert_int_equal(m->fd_io, 0);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(mmf_copy_out(m, 100, buf, sizeof buf), 0);
+        assert_memory_equal(buf, data + 100, sizeof buf);
+    }
+    mmf_free(m);
+}
+
 static void copy_on_write_maps_never_write_the_file(void **state)
 {
     (void)state;
@@ -363,6 +385,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(small_reads_go_through_the_descriptor_then_map),
         cmocka_unit_test(pointer_and_view_map_a_lazy_map),
+        cmocka_unit_test(release_fd_maps_a_lazy_map),
         cmocka_unit_test(
             writes_through_the_descriptor_reach_the_file_and_the_map),
         cmocka_unit_test(copy_on_write_maps_never_write_the_file),
