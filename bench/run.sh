@@ -6,8 +6,10 @@
 # and draws the plot there (bench/plot.gp; gnuplot-nox from Debian).  With
 # --docs the plot also replaces docs/perf.png, the one the README shows:
 # do that from a quiet machine, and say in docs/performance.md which run it
-# is.  Then every other benchmark program of BUILD_DIR/bench runs with its
-# defaults (bench_readfind is bench_io's baseline tool, not a benchmark).
+# is.  Then `mmf bench --json` (the workloads `make demo` shows, JSON in
+# BUILD_DIR/bench-results/mmf_bench.json) and every other benchmark program
+# of BUILD_DIR/bench with its defaults (bench_readfind is bench_io's
+# baseline tool, not a benchmark).
 #
 # Examples:
 #   bench/run.sh build                      default sizes: 1M, 64M, 1G
@@ -53,6 +55,28 @@ if command -v gnuplot >/dev/null 2>&1; then
     fi
 else
     echo "bench/run.sh: gnuplot not found; no plot" >&2
+fi
+
+# `mmf bench` (what `make demo` prints): the everyday workloads, each
+# against its plain-I/O baseline, as JSON, 7 alternating runs.
+if [ -x "$build/cli/mmf" ]; then
+    echo
+    echo "== mmf bench --runs 7 --json"
+    if "$build/cli/mmf" bench --runs 7 --json --file "$out/mmf-bench.$$" \
+        >"$out/mmf_bench.json"; then
+        python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for w in d["workloads"]:
+    r = w["ratio"]
+    print("%-18s %-22s %s" % (w["name"], w["baseline"],
+                              "skipped" if r is None else "%.2fx" % r))
+' "$out/mmf_bench.json" 2>/dev/null || cat "$out/mmf_bench.json"
+        echo "results: $out/mmf_bench.json"
+    else
+        echo "bench/run.sh: mmf bench failed" >&2
+        status=1
+    fi
 fi
 
 [ "${MMF_BENCH_ONLY:-}" = io ] && exit $status

@@ -113,4 +113,15 @@ int cli_open(const char *path, int access, int flags, int quiet_empty,
  * "mmf: stdout: reason".  Returns 0 or -1. */
 int cli_flush_stdout(void);
 
+/* Read the whole file at `path` with read(), for files a map cannot show:
+ * procfs and sysfs files report a size of 0 (or a page) and produce their
+ * content when read, as grep and hexdump see it.  *buf (malloc'ed, to
+ * free) and *len receive the bytes.  Returns 0 or -1 (error printed). */
+int cli_read_all(const char *path, unsigned char **buf, size_t *len);
+
+/* 1 if an open or a search failed because the file cannot be mapped
+ * (MMF_EEMPTY: a size of 0, which procfs reports; MMF_ENOTSUP: a file
+ * system without mmap, as sysfs): the caller then reads it with read(). */
+int cli_needs_read(int code);
+
 #endif /* MMF_CLI_H */

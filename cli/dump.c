@@ -82,9 +82,35 @@ static void dump_line(dump_state *st, uint64_t addr, const unsigned char *p,
     fwrite(line, 1, k, stdout);
 }
 
-/* Dump [offset, offset+len) of m, which the caller has clamped to the
- * map.  Returns 0 or -1 (error printed). */
-static int dump_range(mmf_map *m, const char *path, uint64_t offset,
+/* Where dump_range gets its bytes: a map, or memory read with read(). */
+typedef struct dump_src {
+    mmf_map *m;               /* or NULL: */
+    const unsigned char *mem; /* the whole file */
+    uint64_t size;
+} dump_src;
+
+/* Copy n bytes at offset out of the source.  Returns 0 or -1 (error
+ * printed). */
+static int dump_fetch(const dump_src *src, const char *path, uint64_t offset,
+                      unsigned char *buf, size_t n)
+{
+    int rc;
+
+    if (src->m == NULL) {
+        memcpy(buf, src->mem + offset, n); /* offset + n <= size */
+        return 0;
+    }
+    rc = mmf_copy_out(src->m, offset, buf, n);
+    if (rc != 0) {
+        cli_error(path, "%s", cli_map_error(src->m, rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* Dump [offset, offset+len) of the source, which the caller has clamped
+ * to it.  Returns 0 or -1 (error printed). */
+static int dump_range(const dump_src *src, const char *path, uint64_t offset,
                       uint64_t len)
 {
     unsigned char *buf = malloc(DUMP_CHUNK);
@@ -101,9 +127,7 @@ static int dump_range(mmf_map *m, const char *path, uint64_t offset,
         size_t n = len - done < DUMP_CHUNK ? (size_t)(len - done) : DUMP_CHUNK;
         size_t i;
 
-        rc = mmf_copy_out(m, offset + done, buf, n);
-        if (rc != 0) {
-            cli_error(path, "%s", cli_map_error(m, rc));
+        if (dump_fetch(src, path, offset + done, buf, n) != 0) {
             rc = -1;
             break;
         }
@@ -123,13 +147,33 @@ static int dump_range(mmf_map *m, const char *path, uint64_t offset,
     return rc;
 }
 
+/* hexdump's rules for OFFSET and LENGTH against the file's size. */
+static int dump_source(const dump_src *src, const char *path, uint64_t offset,
+                       uint64_t len)
+{
+    if (len == 0 || src->size == 0)
+        return 0; /* hexdump prints nothing at all */
+    if (offset >= src->size) {
+        /* hexdump skips over the whole file and prints where it stopped. */
+        printf("%08" PRIx64 "\n", src->size);
+        return 0;
+    }
+    if (len > src->size - offset)
+        len = src->size - offset;
+    return dump_range(src, path, offset, len);
+}
+
 int cli_cmd_dump(int argc, char **argv, const cli_env *env)
 {
     cli_scan s;
     const char *val, *path;
     int key, rc;
-    uint64_t offset = 0, len = UINT64_MAX, size;
-    mmf_map *m;
+    uint64_t offset = 0, len = UINT64_MAX;
+    mmf_map *m = NULL;
+    dump_src src;
+    unsigned char *mem = NULL;
+    size_t memlen = 0;
+    void *probe;
 
     (void)env;
     cli_scan_init(&s, argc, argv);
@@ -152,23 +196,30 @@ int cli_cmd_dump(int argc, char **argv, const cli_env *env)
         return CLI_EXIT_ERROR;
 
     rc = cli_open(path, MMF_ACCESS_READ, MMF_WINDOW_FALLBACK, 1, &m);
-    if (rc == MMF_EEMPTY)
-        return cli_flush_stdout() == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;
-    if (rc != 0)
+    if (rc != 0 && !cli_needs_read(rc))
         return CLI_EXIT_ERROR;
-    size = mmf_length(m);
-    if (len == 0) {
-        rc = 0;
-    } else if (offset >= size) {
-        /* hexdump skips over the whole file and prints where it stopped. */
-        printf("%08" PRIx64 "\n", size);
-        rc = 0;
-    } else {
-        if (len > size - offset)
-            len = size - offset;
-        rc = dump_range(m, path, offset, len);
+    memset(&src, 0, sizeof(src));
+    if (rc == 0) {
+        src.m = m;
+        src.size = mmf_length(m);
+        /* A file system without mmap (sysfs) says so at the first access:
+         * then the bytes come from read(), as hexdump gets them. */
+        if (mmf_view(m, 0, 1, &probe) == MMF_ENOTSUP && !mmf_is_windowed(m)) {
+            mmf_free(m);
+            src.m = m = NULL;
+            rc = MMF_ENOTSUP;
+        }
     }
+    if (rc != 0) {
+        /* procfs reports a size of 0 and has content: read it. */
+        if (cli_read_all(path, &mem, &memlen) != 0)
+            return CLI_EXIT_ERROR;
+        src.mem = mem;
+        src.size = memlen;
+    }
+    rc = dump_source(&src, path, offset, len);
     mmf_free(m);
+    free(mem);
     if (cli_flush_stdout() != 0)
         rc = -1;
     return rc == 0 ? CLI_EXIT_OK : CLI_EXIT_ERROR;

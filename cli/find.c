@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define KEY_HELP 'h'
 #define KEY_COUNT 'c'
@@ -33,6 +34,44 @@ static void find_usage(FILE *f)
                "none, 2 error.\n");
 }
 
+/* Print (or count) the matches in bytes read with read(): files a map
+ * cannot show.  *found is set when there was at least one match. */
+static void find_in_memory(const char *path, const unsigned char *hay,
+                           size_t hlen, const unsigned char *pat, size_t plen,
+                           int count_only, int *found)
+{
+    const unsigned char *p = hay, *end = hay + hlen, *hit;
+    uint64_t n = 0;
+
+    while ((size_t)(end - p) >= plen &&
+           (hit = memmem(p, (size_t)(end - p), pat, plen)) != NULL) {
+        n++;
+        if (!count_only)
+            printf("%s:%zu\n", path, (size_t)(hit - hay));
+        p = hit + plen;
+    }
+    if (count_only)
+        printf("%s:%" PRIu64 "\n", path, n);
+    if (n > 0)
+        *found = 1;
+}
+
+/* The file cannot be mapped (procfs reports a size of 0, sysfs has no
+ * mmap): search what read() gives, as grep does, never "no match" for
+ * bytes not looked at.  Returns 0 or -1 (error printed). */
+static int find_by_read(const char *path, const unsigned char *pat, size_t plen,
+                        int count_only, int *found)
+{
+    unsigned char *buf;
+    size_t len;
+
+    if (cli_read_all(path, &buf, &len) != 0)
+        return -1;
+    find_in_memory(path, buf, len, pat, plen, count_only, found);
+    free(buf);
+    return 0;
+}
+
 /* Search one file.  *found is set when there was at least one match.
  * Returns 0 or -1 (error printed). */
 static int find_in_file(const char *path, const unsigned char *pat, size_t plen,
@@ -45,29 +84,35 @@ static int find_in_file(const char *path, const unsigned char *pat, size_t plen,
     /* Read-only with the window fallback: a file larger than the address
      * space is searched window by window instead of failing to map. */
     rc = cli_open(path, MMF_ACCESS_READ, MMF_WINDOW_FALLBACK, 1, &m);
-    if (rc == MMF_EEMPTY) {
-        /* An empty file holds no match; grep agrees. */
-        if (count_only)
-            printf("%s:0\n", path);
-        return 0;
-    }
+    if (cli_needs_read(rc))
+        return find_by_read(path, pat, plen, count_only, found);
     if (rc != 0)
         return -1;
 
-    for (;;) {
-        rc = mmf_find(m, pat, plen, pos, MMF_END, &hit);
-        if (rc != 0) {
-            cli_error(path, "%s", cli_map_error(m, rc));
-            mmf_free(m);
-            return -1;
-        }
-        if (hit == MMF_NOT_FOUND)
-            break;
-        n++;
-        if (!count_only)
+    if (count_only) {
+        /* One call: the library counts a one-byte needle 16 bytes at a
+         * time, where a find per match would pay a call per line. */
+        rc = mmf_count(m, pat, plen, 0, MMF_END, &n);
+    } else {
+        for (;;) {
+            rc = mmf_find(m, pat, plen, pos, MMF_END, &hit);
+            if (rc != 0 || hit == MMF_NOT_FOUND)
+                break;
+            n++;
             printf("%s:%" PRIu64 "\n", path, hit);
-        /* hit + plen cannot wrap: the match lies inside the map. */
-        pos = hit + plen;
+            /* hit + plen cannot wrap: the match lies inside the map. */
+            pos = hit + plen;
+        }
+    }
+    if (rc != 0 && n == 0 && cli_needs_read(rc)) {
+        /* Opened but not mappable (sysfs: a size, no mmap). */
+        mmf_free(m);
+        return find_by_read(path, pat, plen, count_only, found);
+    }
+    if (rc != 0) {
+        cli_error(path, "%s", cli_map_error(m, rc));
+        mmf_free(m);
+        return -1;
     }
     if (count_only)
         printf("%s:%" PRIu64 "\n", path, n);

@@ -5,10 +5,13 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct cli_command {
     const char *name;
@@ -429,5 +432,58 @@ int cli_flush_stdout(void)
         cli_error("stdout", "%s", strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+int cli_needs_read(int code)
+{
+    return code == MMF_EEMPTY || code == MMF_ENOTSUP;
+}
+
+int cli_read_all(const char *path, unsigned char **buf, size_t *len)
+{
+    size_t cap = 64 * 1024, n = 0;
+    unsigned char *b = malloc(cap);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    *buf = NULL;
+    *len = 0;
+    if (b == NULL || fd < 0) {
+        cli_error(path, "%s", b == NULL ? "out of memory" : strerror(errno));
+        free(b);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    for (;;) {
+        ssize_t r;
+        if (n == cap) {
+            unsigned char *nb =
+                cap <= SIZE_MAX / 2 ? realloc(b, cap * 2) : NULL;
+            if (nb == NULL) {
+                cli_error(path, "out of memory");
+                free(b);
+                close(fd);
+                return -1;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            cli_error(path, "read: %s", strerror(errno));
+            free(b);
+            close(fd);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    *buf = b;
+    *len = n;
     return 0;
 }

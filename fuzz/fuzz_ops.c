@@ -221,6 +221,10 @@ static int model_resize(uint64_t newlen)
         }
         memcpy(M.map + M.len, M.file + S.offset + M.len,
                (size_t)(newlen - M.len));
+        /* Growth inside a longer file cuts it to offset+length, as every
+         * resize leaves it (the header; main's a37483f). */
+        if (end < M.fsize)
+            model_set_file_size(end);
     } else {
         model_set_file_size(end);
     }

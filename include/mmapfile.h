@@ -48,8 +48,13 @@
  * mmf_get_byte, mmf_copy_out, mmf_find/rfind/count, mmf_set_byte and
  * mmf_copy_in (byte races are the caller's concern), mmf_length, mmf_pointer.
  * Every other call (the cursor calls, resize, close, advise, flush, and every
- * call on a windowed map) needs the caller's own lock.  mmf_strerror() is
- * thread-safe; mmf_errmsg() describes the last failed call on that object.
+ * call on a windowed map) needs the caller's own lock.  A whole map counts
+ * as such only once it is mapped: a map of a file of up to 64 MiB is mapped
+ * by its first access that needs the mapping (see MMF_MAP_ALWAYS), and
+ * until then its accesses change the object.  Map it before sharing it:
+ * open it with MMF_MAP_ALWAYS, or call mmf_pointer() once.  mmf_strerror()
+ * is thread-safe; mmf_errmsg() describes the last failed call on that
+ * object.
  */
 #ifndef MMAPFILE_H
 #define MMAPFILE_H
@@ -135,13 +140,37 @@ typedef enum mmf_access {
  *   MMF_CREATE           mmf_open_path/mmf_open_shm: create the file
  *                        (mode 0666 & ~umask) if missing
  *   MMF_TRUNCATE         mmf_open_path: set the file's size to
- *                        offset + length */
+ *                        offset + length
+ *   MMF_MAP_ALWAYS       map at open and make every access through the
+ *                        mapping (the behaviour of 0.1.0)
+ *
+ * Without MMF_MAP_ALWAYS the library chooses the path of each access
+ * (src/policy.c; the measurements in docs/performance.md).  A whole map of
+ * a file of up to 64 MiB is mapped by the first access that needs the
+ * mapping: mmf_pointer/mmf_view (which always return mapped memory),
+ * searches, mmf_move, the page calls, or the 17th copy; until then copies
+ * go through the descriptor (pread/pwrite).  Writes that grow an MMF_GROW
+ * map that is not mapped are one pwrite each, and once a caller has flushed
+ * with MMF_FLUSH_SYNC/DURABLE its copies in go through the descriptor (a
+ * store through a mapping dirties a whole folio, up to 2 MiB, for the next
+ * flush to write).  Results and errors are the same on both paths: a read
+ * that meets the end of a file another process truncated shows the zeros a
+ * mapping shows up to the end of that page and fails with MMF_EFAULT
+ * beyond; a write never extends such a file.  A lazy map that cannot be
+ * mapped later (no address space, a file system without mmap) fails that
+ * first mapped access with the code mmf_open_path would have returned.
+ * Maps of more than 64 MiB, maps whose open extended the file (MMF_GROW:
+ * a map that cannot be made is refused by the open, the file cut back),
+ * maps of devices, windowed, anonymous and shared-memory maps,
+ * maps of descriptors opened with O_APPEND or O_DIRECT, and every map on
+ * Windows are mapped at open, as before. */
 #define MMF_WINDOWED 0x01
 #define MMF_WINDOW_FALLBACK 0x02
 #define MMF_POPULATE 0x04
 #define MMF_GROW 0x08
 #define MMF_CREATE 0x10
 #define MMF_TRUNCATE 0x20
+#define MMF_MAP_ALWAYS 0x40
 
 typedef struct mmf_options {
     int access;           /* one of mmf_access */
@@ -397,13 +426,30 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * MMF_EFAULT, not as MMF_ENOSPC here. */
 MMF_EXTERN int mmf_resize(mmf_map *m, uint64_t new_length);
 
-#define MMF_FLUSH_SYNC 0    /* wait until written (msync MS_SYNC) */
+#define MMF_FLUSH_SYNC 0    /* wait until written */
 #define MMF_FLUSH_ASYNC 1   /* schedule the write-back and return */
-#define MMF_FLUSH_DURABLE 2 /* MS_SYNC and fsync/fdatasync of the file */
+#define MMF_FLUSH_DURABLE 2 /* wait until on stable storage */
 
 /* Write changes in [offset, offset+length) back to the file; length 0 means
  * to the end.  The range need not be page-aligned.  A no-op success for
- * read-only, copy-on-write and private anonymous maps.
+ * read-only, copy-on-write and private anonymous maps.  What each flag
+ * does, per platform (bytes written through the descriptor, see
+ * MMF_MAP_ALWAYS, are synced with the file; earlier windows of a windowed
+ * map too):
+ *   Linux    SYNC and DURABLE: msync(MS_SYNC) of the range, which is a data
+ *            sync of that file range (vfs_fsync_range, the same durability
+ *            as fdatasync, drive cache flush included); fdatasync instead
+ *            when bytes went through the descriptor or the map is
+ *            windowed (it also writes the mapped pages).  ASYNC: MS_ASYNC.
+ *   macOS    SYNC: msync(MS_SYNC) (+ fsync for descriptor writes); the
+ *            drive may still hold the data in its cache.  DURABLE: also
+ *            fcntl(F_FULLFSYNC), which waits for the drive (fsync if the
+ *            file system refuses it).
+ *   other POSIX  SYNC: msync(MS_SYNC) (+ fdatasync for descriptor writes);
+ *            DURABLE: msync(MS_SYNC) and fdatasync.
+ *   Windows  SYNC and ASYNC: FlushViewOfFile (which waits); DURABLE and
+ *            descriptor writes: also FlushFileBuffers (data, metadata and
+ *            the drive's cache).
  * Windowed maps: pages written through earlier windows are no longer
  * mapped (they wait in the page cache), so the part of the range outside
  * the window is written by file-level calls: MMF_FLUSH_SYNC and _DURABLE

@@ -138,6 +138,14 @@ static uint64_t count_matches(const char *hay, size_t hlen, const void *needle,
     const char *hit;
     uint64_t c = 0;
     *tail = 0;
+    if (nlen == 1) { /* one byte: matches cannot overlap, count them all */
+        c = mmf__count_byte(hay, hlen, *(const unsigned char *)needle);
+        if (c > 0) {
+            const char *last = mmf__memrmem(hay, hlen, needle, 1);
+            *tail = (size_t)(last - hay) + 1;
+        }
+        return c;
+    }
     while ((size_t)(stop - p) >= nlen &&
            (hit = mmf__memmem(p, (size_t)(stop - p), needle, nlen)) != NULL) {
         c++;
@@ -161,6 +169,8 @@ int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
 int mmf_pointer(mmf_map *m, void **ptr, uint64_t *length)
 {
     int rc = mmf__check_open(m);
+    if (rc == 0)
+        rc = mmf__policy_map_now(m); /* the caller wants mapped memory */
     if (rc != 0)
         return rc;
     if (m->windowed)
@@ -182,6 +192,8 @@ int mmf_view(mmf_map *m, uint64_t offset, size_t n, void **ptr)
     if (rc == 0)
         rc = mmf__check_range(m, "view", offset, n, m->length);
     if (rc != 0)
+        return rc;
+    if (n == 0 && (rc = mmf__policy_map_now(m)) != 0)
         return rc;
     if (n == 0) {
         /* Nothing to borrow: the address of `offset` where it is mapped. */
@@ -211,7 +223,9 @@ int mmf_get_byte(mmf_map *m, uint64_t offset, uint8_t *out)
     int rc = mmf__check_open(m);
     if (rc == 0)
         rc = mmf__check_range(m, "get_byte", offset, 1, m->length);
-    if (rc != 0)
+    if (rc == 0)
+        rc = mmf__policy_copy_out(m, offset, out, 1);
+    if (rc != 1)
         return rc;
     uint64_t avail;
     rc = mmf__span(m, offset, 1, 1, &p, &avail);
@@ -229,7 +243,9 @@ int mmf_set_byte(mmf_map *m, uint64_t offset, uint8_t value)
     if (MMF__LIKELY(p != NULL))
         return mmf__guarded_set(m, p, value, offset);
     rc = mmf__check_range(m, "set_byte", offset, 1, m->length);
-    if (rc != 0)
+    if (rc == 0)
+        rc = mmf__policy_copy_in(m, offset, &value, 1);
+    if (rc != 1)
         return rc;
     uint64_t avail;
     rc = mmf__span(m, offset, 1, 1, &p, &avail);
@@ -250,6 +266,8 @@ int mmf_copy_out(mmf_map *m, uint64_t offset, void *dst, size_t n)
         return rc;
     if (n > 0 && dst == NULL)
         return mmf__fail(m, MMF_EINVAL, "copy_out: dst is NULL");
+    if (n > 0 && (rc = mmf__policy_copy_out(m, offset, dst, n)) != 1)
+        return rc;
     char *out = dst;
     while (n > 0) {
         char *p;
@@ -277,6 +295,8 @@ int mmf_copy_in(mmf_map *m, uint64_t offset, const void *src, size_t n)
         return rc;
     if (n > 0 && src == NULL)
         return mmf__fail(m, MMF_EINVAL, "copy_in: src is NULL");
+    if (n > 0 && (rc = mmf__policy_copy_in(m, offset, src, n)) != 1)
+        return rc;
     const char *in = src;
     while (n > 0) {
         char *p;
@@ -327,6 +347,8 @@ int mmf_move(mmf_map *m, uint64_t dst, uint64_t src, uint64_t n)
         rc = mmf__check_range(m, "move source", src, n, m->length);
     if (rc == 0)
         rc = mmf__check_range(m, "move destination", dst, n, m->length);
+    if (rc == 0 && n > 0)
+        rc = mmf__policy_map_now(m);
     if (rc != 0 || n == 0)
         return rc;
     if (m->windowed)
@@ -336,9 +358,11 @@ int mmf_move(mmf_map *m, uint64_t dst, uint64_t src, uint64_t n)
                              dst < src ? dst : src);
 }
 
-/* Bulk reads (find, rfind, count, copy_out, mmf_read) go straight through
- * the mapping, also where its pages were never touched: there is no pread
- * path, no MADV_POPULATE_READ ahead of the cursor, no automatic advice.
+/* Searches (find, rfind, count) always go through the mapping, also where
+ * its pages were never touched; copies do too once the access policy
+ * (policy.c) has mapped the map, which it does after a few copies through
+ * the descriptor.  There is no pread path for searches, no
+ * MADV_POPULATE_READ ahead of the cursor, no automatic advice.
  * Each was measured (bench/bench_io.c; figures in docs/performance.md) on
  * Linux 6.18 and lost.  A one-shot find through a fresh mapping beat
  * pread into a reusable buffer plus the same search kernel in every page

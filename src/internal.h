@@ -77,6 +77,23 @@ struct mmf_map {
     uint64_t win_len;
     uint64_t window_moves; /* windows mapped so far (the tests bound it) */
 
+    /* The file's size as the open's kind check saw it (the backend sets
+     * it), or UINT64_MAX: saves open_mapped an fstat. */
+    uint64_t size_at_open;
+    /* Set by the backend when the descriptor's own flags rule out
+     * positioned I/O (a caller's O_APPEND descriptor, where Linux pwrite
+     * appends whatever the offset; O_DIRECT, which wants aligned buffers):
+     * then the map always goes through its mapping. */
+    int no_fd_io;
+
+    /* What the access policy (policy.c) keeps: */
+    int fd_io;         /* the descriptor can be read and written at offsets */
+    unsigned fd_calls; /* accesses served through the descriptor so far */
+    int fd_dirty;      /* written through the descriptor since the last sync */
+    int sync_writer;   /* the caller has flushed with SYNC or DURABLE */
+    uint64_t append_len;  /* the map's length after the last append ... */
+    uint64_t append_size; /* ... and the file's size, or UINT64_MAX */
+
     char errmsg[320];
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */
 };
@@ -155,7 +172,49 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
  * allocated (posix_fallocate) so that a full disk is an error here. */
 int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
                           int reserve);
-int mmf__os_sync_file(mmf_map *m, mmf__handle fd);
+/* Wait until the file's data (and the size, what is needed to read it
+ * back) are written.  durable=1: also through the drive's write cache where
+ * the platform's plain sync stops short of it (macOS F_FULLFSYNC). */
+int mmf__os_sync_file(mmf_map *m, mmf__handle fd, int durable);
+
+/* Positioned I/O on the descriptor, for the policy's descriptor path.
+ * mmf__os_pread returns the bytes read in *done (short only at the end of
+ * the file); mmf__os_pwrite writes all n bytes or fails, *done saying how
+ * many it wrote before it failed.  Neither moves a
+ * file pointer another descriptor shares.  mmf__os_fd_io says whether fd
+ * supports them (Windows: not for shared memory, nor for a duplicated
+ * handle, whose file pointer ReadFile would move under the caller). */
+int mmf__os_fd_io(mmf__handle fd);
+int mmf__os_pread(mmf_map *m, mmf__handle fd, void *buf, size_t n,
+                  uint64_t file_off, size_t *done);
+int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
+                   uint64_t file_off, size_t *done);
+
+/* What the platform's sync calls guarantee, for the flush policy:
+ *   MMF__MSYNC_SYNCS_FILE   msync(MS_SYNC) of a shared file mapping is a
+ *                           data sync of its file range, as durable as
+ *                           fdatasync (Linux: mm/msync.c calls
+ *                           vfs_fsync_range(file, start, end, 1));
+ *   MMF__FSYNC_SEES_MAPPED  a file sync also writes the pages changed
+ *                           through a mapping (Linux: a write fault marks
+ *                           the folio dirty in the page cache). */
+/* MMF__LAZY_MAPS: whole maps may wait for their first mapped access.  Not
+ * on Windows, where an open view keeps every other process from shrinking
+ * the file (ERROR_USER_MAPPED_FILE), a guarantee that a map without a view
+ * would silently give up. */
+#ifdef _WIN32
+#define MMF__LAZY_MAPS 0
+#else
+#define MMF__LAZY_MAPS 1
+#endif
+#if defined(__linux__)
+#define MMF__MSYNC_SYNCS_FILE 1
+#define MMF__FSYNC_SEES_MAPPED 1
+#else
+#define MMF__MSYNC_SYNCS_FILE 0
+#define MMF__FSYNC_SEES_MAPPED 0
+#endif
+
 /* 1 if the OS lets the file behind fd be cut while this process has a view
  * of it mapped (POSIX); 0 where it refuses (a Windows file:
  * ERROR_USER_MAPPED_FILE), and the core must unmap its own view first. */
@@ -343,6 +402,34 @@ int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len);
 int mmf__mapping_create(mmf_map *m);
 void mmf__mapping_release(mmf_map *m);
 
+/* --- the access policy (policy.c) ---------------------------------------
+ * Which path an access takes: the mapping or the descriptor.  Every
+ * decision of that kind is made there, nowhere else. */
+
+/* 1: whole file map whose mapping has not been made yet. */
+static inline int mmf__unmapped(const mmf_map *m)
+{
+    return m->kind == MMF__KIND_FILE && !m->windowed && m->mapping.base == NULL;
+}
+/* At open: map now (1) or on the first access that needs the mapping.
+ * grew_file: the open extended the file (MMF_GROW). */
+int mmf__policy_map_at_open(const mmf_map *m, int grew_file);
+/* Make the mapping of a lazy whole map now (no-op otherwise). */
+int mmf__policy_map_now(mmf_map *m);
+/* Copy [off, off+n) of the map out / in, or one byte, through the
+ * descriptor if the policy says so.  Return 1 when the policy declines
+ * (the caller then goes through the mapping), else 0 or an error code.
+ * The range is checked by the caller. */
+int mmf__policy_copy_out(mmf_map *m, uint64_t off, void *dst, size_t n);
+int mmf__policy_copy_in(mmf_map *m, uint64_t off, const void *src, size_t n);
+/* mmf_write past the end of an MMF_GROW map: write n bytes at the cursor
+ * and extend the map, through the descriptor.  1 when the policy declines
+ * (the caller then resizes and copies in), else 0 or an error code. */
+int mmf__policy_append(mmf_map *m, const void *src, size_t n);
+/* mmf_flush's work once its arguments are checked: [addr, addr+alen) is
+ * the mapped part of the range (alen 0: none). */
+int mmf__policy_flush(mmf_map *m, void *addr, size_t alen, int flags);
+
 /* --- guarded access (access.c) ------------------------------------------
  * The only functions that read or write mapped memory on the caller's
  * behalf.  `map_off` is the map offset of `src`/`dst`, for the message. */
@@ -403,5 +490,7 @@ const char *mmf__memmem(const char *hay, size_t hlen, const char *needle,
                         size_t nlen);
 const char *mmf__memrmem(const char *hay, size_t hlen, const char *needle,
                          size_t nlen);
+/* How many bytes of hay equal byte. */
+uint64_t mmf__count_byte(const char *hay, size_t hlen, unsigned char byte);
 
 #endif /* MMF_INTERNAL_H */

@@ -170,10 +170,15 @@ int mmf_write(mmf_map *m, const void *buf, size_t n)
         rc = mmf__fail(m, MMF_EINVAL, "write: buf is NULL");
     if (rc != 0)
         return rc;
-    uint64_t old_length;
-    if ((rc = room_for(m, n, "write", &old_length)) != 0)
-        return rc;
-    if ((rc = mmf_copy_in(m, m->pos, buf, n)) != 0)
+    uint64_t old_length = m->length;
+    /* Past the end of an MMF_GROW map the policy may write and grow in one
+     * step; 1 leaves it to the resize and the copy below. */
+    rc = 1;
+    if ((m->flags & MMF_GROW) && n > m->length - m->pos)
+        rc = mmf__policy_append(m, buf, n);
+    if (rc == 1 && (rc = room_for(m, n, "write", &old_length)) == 0)
+        rc = mmf_copy_in(m, m->pos, buf, n);
+    if (rc != 0)
         return undo_growth(m, old_length, rc);
     m->pos += n;
     return 0;

@@ -11,7 +11,7 @@
 
 #define KNOWN_FLAGS                                                            \
     (MMF_WINDOWED | MMF_WINDOW_FALLBACK | MMF_POPULATE | MMF_GROW |            \
-     MMF_CREATE | MMF_TRUNCATE)
+     MMF_CREATE | MMF_TRUNCATE | MMF_MAP_ALWAYS)
 
 int mmf_new(mmf_map **out)
 {
@@ -22,6 +22,7 @@ int mmf_new(mmf_map **out)
     if (m == NULL)
         return MMF_ENOMEM;
     m->fd = MMF__NO_HANDLE;
+    m->size_at_open = UINT64_MAX;
     return 0;
 }
 
@@ -138,15 +139,20 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->flags = o->flags;
     m->offset = kind == MMF__KIND_ANON ? 0 : o->offset;
     m->pos = 0;
+    m->fd_io = kind == MMF__KIND_FILE && !m->no_fd_io && mmf__os_fd_io(fd);
+    m->fd_calls = 0;
+    m->fd_dirty = 0;
+    m->sync_writer = 0;
+    m->append_size = UINT64_MAX;
     int may_extend =
         m->access == MMF_ACCESS_WRITE && ((o->flags & MMF_GROW) || extend);
     int grown = 0;         /* this call extended the file ... */
     uint64_t old_size = 0; /* ... from this size */
 
     if (kind != MMF__KIND_ANON) {
-        uint64_t size;
-        rc = mmf__os_file_size(m, fd, &size);
-        if (rc != 0)
+        uint64_t size = m->size_at_open;
+        m->size_at_open = UINT64_MAX;
+        if (size == UINT64_MAX && (rc = mmf__os_file_size(m, fd, &size)) != 0)
             goto fail;
         uint64_t length = o->length;
         uint64_t end;
@@ -238,12 +244,14 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
                         (unsigned long long)m->length,
                         (unsigned long long)m->window_size);
     }
-    rc = mmf__guard_install();
+    /* A lazy map installs the guard and maps at its first mapped access. */
+    int map_now = mmf__policy_map_at_open(m, grown);
+    rc = map_now ? mmf__guard_install() : 0;
     if (rc != 0) {
         rc = mmf__fail(m, rc, "open: could not install the SIGBUS handler");
         goto fail;
     }
-    rc = mmf__mapping_create(m);
+    rc = map_now ? mmf__mapping_create(m) : 0;
     if (rc == MMF_ENOMEM && (o->flags & MMF_WINDOW_FALLBACK) && may_window) {
         /* No room for the whole range: serve it through windows, and say
          * so in the message, which a caller may report. */
@@ -290,6 +298,8 @@ static int begin_open(mmf_map *m, const mmf_options *opts,
     if (m == NULL)
         return MMF_EINVAL;
     *o = opts != NULL ? opts : &default_options;
+    m->size_at_open = UINT64_MAX;
+    m->no_fd_io = 0;
     return check_options(m, *o);
 }
 
@@ -342,6 +352,7 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
             end = UINT64_MAX; /* open_mapped reports the overflow */
         rc = mmf__os_set_file_size(m, fd, end > (uint64_t)INT64_MAX ? 0 : end,
                                    1);
+        m->size_at_open = UINT64_MAX; /* changed since the kind check */
         if (rc != 0)
             mmf__os_close(fd);
     }
@@ -636,17 +647,19 @@ static int grow_within_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
 
 static int resize_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
 {
+    int lazy = mmf__unmapped(m); /* the policy maps it when it needs to */
     uint64_t old_size;
     int rc = mmf__os_file_size(m, m->fd, &old_size);
     if (rc != 0)
         return rc;
     if (new_length > m->length && new_end < old_size)
-        return grow_within_file(m, new_length, new_end);
+        return lazy ? cut_file(m, new_end)
+                    : grow_within_file(m, new_length, new_end);
     if (new_length > m->length) {
         int grew = new_end > old_size;
         if (grew && (rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
             return rc;
-        if (!m->windowed && (rc = grow_whole(m, new_length)) != 0) {
+        if (!m->windowed && !lazy && (rc = grow_whole(m, new_length)) != 0) {
             if (grew) {
                 /* Cut back what this call added: nothing of it was
                  * written, and the error worth reporting is the first. */
@@ -664,7 +677,7 @@ static int resize_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
     if ((rc = cut_file(m, new_end)) != 0)
         return rc;
     shrink_mapping(m, new_length);
-    return map_again_after_cut(m, new_length, new_end);
+    return lazy ? 0 : map_again_after_cut(m, new_length, new_end);
 }
 
 static int resize_anon(mmf_map *m, uint64_t new_length)
@@ -705,6 +718,7 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
                          (unsigned long long)new_length);
     if (new_length == m->length)
         return 0;
+    m->append_size = UINT64_MAX; /* the policy's memory of the file's end */
     rc = m->kind == MMF__KIND_ANON ? resize_anon(m, new_length)
                                    : resize_file(m, new_length, new_end);
     if (rc != 0)
@@ -774,18 +788,17 @@ int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
     char *addr;
     size_t alen;
     page_span(m, offset, length, &addr, &alen);
-    if (alen > 0 &&
-        (rc = mmf__os_flush(m, addr, alen, flags == MMF_FLUSH_ASYNC)) != 0)
-        return rc;
     /* A windowed map left the pages it wrote through earlier windows in the
      * page cache, dirty, when it unmapped them: msync cannot reach them, so
-     * the file-level calls do (the write-back of the range, or of the whole
-     * file's data where the OS cannot name a range). */
-    if (m->windowed && flags == MMF_FLUSH_ASYNC)
+     * the write-back of the range is started at the file level. */
+    if (m->windowed && flags == MMF_FLUSH_ASYNC) {
+        if (alen > 0 && (rc = mmf__os_flush(m, addr, alen, 1)) != 0)
+            return rc;
         return mmf__os_flush_file(m, m->fd, m->offset + offset, length, 1);
-    if (flags == MMF_FLUSH_DURABLE || m->windowed)
-        return mmf__os_sync_file(m, m->fd);
-    return 0;
+    }
+    /* The policy knows what reached the file how: through the mapping,
+     * through the descriptor, through earlier windows. */
+    return mmf__policy_flush(m, addr, alen, flags);
 }
 
 /* The part of [offset, offset+length) that advice can reach: on a
@@ -795,10 +808,13 @@ int mmf_flush(mmf_map *m, uint64_t offset, uint64_t length, int flags)
 static int advice_span(mmf_map *m, uint64_t offset, uint64_t length,
                        char **addr, size_t *alen)
 {
+    int rc = mmf__policy_map_now(m); /* advice needs the mapping */
+    if (rc != 0)
+        return rc;
     if (m->windowed && length > 0) {
         char *p;
         uint64_t avail;
-        int rc = mmf__span(m, offset, 1, length, &p, &avail);
+        rc = mmf__span(m, offset, 1, length, &p, &avail);
         if (rc != 0)
             return rc;
     }
@@ -904,6 +920,8 @@ int mmf_residency(mmf_map *m, uint64_t offset, uint64_t length,
 static int lock_range(mmf_map *m, uint64_t offset, uint64_t length, int lock)
 {
     int rc = page_args(m, lock ? "lock" : "unlock", offset, &length);
+    if (rc == 0)
+        rc = mmf__policy_map_now(m);
     if (rc != 0)
         return rc;
     /* A windowed map can pin only what it has mapped: the window is moved
@@ -942,6 +960,8 @@ int mmf_unlock(mmf_map *m, uint64_t offset, uint64_t length)
 int mmf_evict(mmf_map *m, uint64_t offset, uint64_t length)
 {
     int rc = mmf_flush(m, offset, length, MMF_FLUSH_SYNC);
+    if (rc == 0)
+        rc = mmf__policy_map_now(m); /* the OS evicts through the mapping */
     if (rc != 0)
         return rc;
     if (length == 0)
@@ -976,6 +996,15 @@ int mmf_release_fd(mmf_map *m)
                          "its descriptor and cannot let go of it");
     if (m->fd == MMF__NO_HANDLE)
         return 0;
+    /* A lazy map is mapped now, while there is a descriptor to map; the
+     * access policy's descriptor path ends here. */
+    if ((rc = mmf__policy_map_now(m)) != 0)
+        return rc;
+    if (m->windowed) /* mapping it fell back to windows after all */
+        return mmf__fail(m, MMF_EINVAL,
+                         "release_fd: the map could only be windowed and "
+                         "keeps its descriptor");
+    m->fd_io = 0;
     /* The mapping holds its own reference to the file: closing our
      * descriptor leaves every mapped byte where it is. */
     mmf__os_close(m->fd);

@@ -847,3 +847,37 @@ const char *mmf__memrmem(const char *hay, size_t hlen, const char *needle,
 #endif
     return rev_scalar(&sc);
 }
+
+/* --- counting one byte -------------------------------------------------
+ *
+ * mmf_count of a one-byte needle (lines: "\n") counts equal bytes 16 at a
+ * time: compare, subtract the all-ones lanes from per-lane counters, and
+ * add the counters up (psadbw) before a lane can wrap at 255.  A memchr per
+ * match runs at 1-2 GB/s on text with 80-byte lines; this runs at memory
+ * speed whatever the density, like wc -l's counting loop.
+ */
+uint64_t mmf__count_byte(const char *hay, size_t hlen, unsigned char byte)
+{
+    uint64_t total = 0;
+    size_t i = 0;
+#ifdef SEARCH_SSE2
+    const __m128i want = _mm_set1_epi8((char)byte);
+    const __m128i zero = _mm_setzero_si128();
+    while (hlen - i >= 16) {
+        size_t blocks = (hlen - i) / 16;
+        if (blocks > 255)
+            blocks = 255;
+        __m128i acc = _mm_setzero_si128();
+        for (size_t b = 0; b < blocks; b++, i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(hay + i));
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, want));
+        }
+        __m128i sums = _mm_sad_epu8(acc, zero);
+        total += (uint64_t)_mm_cvtsi128_si32(sums) +
+                 (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+    }
+#endif
+    for (; i < hlen; i++)
+        total += (unsigned char)hay[i] == byte;
+    return total;
+}

@@ -45,6 +45,7 @@ struct win_fd {
     HANDLE file;    /* the file; INVALID_HANDLE_VALUE for shared memory */
     HANDLE section; /* shared memory: the named section, NULL until made */
     uint64_t size;  /* shared memory: the section's size */
+    int dup;        /* duplicated from a caller's descriptor */
     wchar_t name[]; /* shared memory: "Local\\name", to create it late */
 };
 
@@ -304,6 +305,7 @@ static int new_fd(mmf_map *m, HANDLE file, HANDLE section, uint64_t size,
     w->file = file;
     w->section = section;
     w->size = size;
+    w->dup = 0;
     if (name != NULL)
         memcpy(w->name, name, nlen * sizeof(wchar_t));
     else
@@ -502,6 +504,7 @@ int mmf__os_dup_fd(mmf_map *m, int fd, mmf__handle *out, int *readable,
         CloseHandle(d);
         return rc;
     }
+    win_fd_of(*out)->dup = 1;
     *readable = (granted & FILE_READ_DATA) != 0;
     *writable = (granted & FILE_WRITE_DATA) != 0;
     return 0;
@@ -709,13 +712,79 @@ int mmf__os_can_cut_mapped(mmf__handle fd)
     return w == NULL || w->file == INVALID_HANDLE_VALUE;
 }
 
-int mmf__os_sync_file(mmf_map *m, mmf__handle fd)
+int mmf__os_sync_file(mmf_map *m, mmf__handle fd, int durable)
 {
     struct win_fd *w = win_fd_of(fd);
+    /* FlushFileBuffers writes the data and the metadata and flushes the
+     * drive's cache: it is already as durable as Windows gets. */
+    (void)durable;
     if (w == NULL || w->file == INVALID_HANDLE_VALUE)
         return 0;
     if (!FlushFileBuffers(w->file))
         return os_fail(m, GetLastError(), "FlushFileBuffers", NULL);
+    return 0;
+}
+
+/* --- positioned I/O, for the access policy's descriptor path ------------- */
+
+/* ReadFile/WriteFile with an OVERLAPPED offset on a synchronous handle read
+ * at that offset, and the cache manager keeps them coherent with mapped
+ * views of a local file.  Not for shared memory (no file), nor for a handle
+ * duplicated from a caller's descriptor: there the call moves the file
+ * pointer the caller shares.  Nor coherent for files on a network
+ * redirector with opportunistic locks broken, where a view may see stale
+ * pages: such maps should be opened with MMF_MAP_ALWAYS. */
+int mmf__os_fd_io(mmf__handle fd)
+{
+    struct win_fd *w = win_fd_of(fd);
+    return w != NULL && w->file != INVALID_HANDLE_VALUE && !w->dup;
+}
+
+static OVERLAPPED at_offset(uint64_t file_off)
+{
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = LO32(file_off);
+    ov.OffsetHigh = (DWORD)(file_off >> 32);
+    return ov;
+}
+
+int mmf__os_pread(mmf_map *m, mmf__handle fd, void *buf, size_t n,
+                  uint64_t file_off, size_t *done)
+{
+    struct win_fd *w = win_fd_of(fd);
+    DWORD want = n > (DWORD)1 << 30 ? (DWORD)1 << 30 : (DWORD)n;
+    DWORD got = 0;
+    OVERLAPPED ov = at_offset(file_off);
+    if (!ReadFile(w->file, buf, want, &got, &ov)) {
+        DWORD err = GetLastError();
+        if (err != ERROR_HANDLE_EOF)
+            return os_fail(m, err, "ReadFile", NULL);
+        got = 0;
+    }
+    *done = got;
+    return 0;
+}
+
+int mmf__os_pwrite(mmf_map *m, mmf__handle fd, const void *buf, size_t n,
+                   uint64_t file_off, size_t *done)
+{
+    struct win_fd *w = win_fd_of(fd);
+    const char *p = buf;
+    *done = 0;
+    while (n > 0) {
+        DWORD want = n > (DWORD)1 << 30 ? (DWORD)1 << 30 : (DWORD)n;
+        DWORD put = 0;
+        OVERLAPPED ov = at_offset(file_off);
+        if (!WriteFile(w->file, p, want, &put, &ov))
+            return os_fail(m, GetLastError(), "WriteFile", NULL);
+        if (put == 0)
+            return os_fail(m, ERROR_DISK_FULL, "WriteFile", NULL);
+        p += put;
+        n -= put;
+        file_off += put;
+        *done += put;
+    }
     return 0;
 }
 
@@ -996,7 +1065,7 @@ int mmf__os_flush_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
                        uint64_t len, int async)
 {
     (void)file_off, (void)len, (void)async;
-    return mmf__os_sync_file(m, fd);
+    return mmf__os_sync_file(m, fd, 0);
 }
 
 /* mmf_advise_raw is MMF_ENOTSUP here: no number means anything. */

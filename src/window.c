@@ -88,6 +88,13 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
             return 0;
         }
     }
+    if (mmf__unmapped(m) && m->length > 0) {
+        /* A lazy map: the caller needs the mapping now. */
+        int rc = mmf__policy_map_now(m);
+        if (rc != 0)
+            return rc;
+        return mmf__span(m, off, need, want, ptr, avail);
+    }
     if (!m->windowed)
         return mmf__fail(m, MMF_ERANGE,
                          "offset %llu + %llu is outside the map (%llu bytes)",
@@ -126,6 +133,13 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
         *avail = have < want ? have : want;
         *ptr = m->data + (end - m->win_start) - *avail;
         return 0;
+    }
+    if (mmf__unmapped(m) && m->length > 0) {
+        /* A lazy map: the caller needs the mapping now. */
+        int rc = mmf__policy_map_now(m);
+        if (rc != 0)
+            return rc;
+        return mmf__span_back(m, end, need, want, ptr, avail);
     }
     if (!m->windowed)
         return mmf__fail(m, MMF_ERANGE,

@@ -202,6 +202,44 @@ run "$MMF" find needle nosuch lines.txt
 expect_eq "find: an error wins over a match (grep's rule)" 2 "$RC"
 expect_eq "find: other files still searched" "$(grep_find needle lines.txt)" "$OUT"
 
+# --- files that report a size of 0 (procfs) or have no mmap (sysfs) ----------
+# Read with read(), as grep and hexdump do: never "no match" for bytes the
+# tool did not look at.  /proc/self/status starts with "Name:\t" and the
+# process name, which is qemu's under qemu-user: only the prefix is checked.
+run "$MMF" find Name: /proc/self/status
+if [ "$RC" -eq 0 ] && [ "$OUT" = "/proc/self/status:0" ]; then pass; else
+    fail "find Name: /proc/self/status: rc=$RC out=$OUT err=$ERR"; fi
+want=$(grep -c processor /proc/cpuinfo)
+run "$MMF" find -c processor /proc/cpuinfo
+expect_eq "find -c processor /proc/cpuinfo counts as grep -c" \
+    "/proc/cpuinfo:$want" "$OUT"
+run "$MMF" find -c no-such-thing-here /proc/cpuinfo
+expect_eq "find -c of a missing pattern in procfs is 0, exit 1" "1 /proc/cpuinfo:0" "$RC $OUT"
+run "$MMF" dump /proc/self/status 0 48
+if [ "$RC" -eq 0 ] && [[ "$OUT" == "00000000  4e 61 6d 65 3a 09 "* ]] &&
+    [[ "$OUT" == *$'\n'00000030 ]]; then pass; else
+    fail "dump /proc/self/status: rc=$RC out=$OUT err=$ERR"; fi
+sysf=/sys/kernel/mm/transparent_hugepage/enabled
+if [ -r "$sysf" ]; then
+    hexdump -C "$sysf" >"$T/.want"
+    "$MMF" dump "$sysf" >"$T/.got" 2>"$T/.err"
+    if cmp -s "$T/.want" "$T/.got"; then pass; else
+        fail "dump of a sysfs file differs from hexdump -C: $(cat "$T/.err")"; fi
+    run "$MMF" find -c never "$sysf"
+    expect_eq "find -c in a sysfs file" "$sysf:$(grep -o never "$sysf" | wc -l)" "$OUT"
+fi
+# -c with a one-byte pattern counts like wc -l
+python3 -c "
+import random
+r = random.Random(7)
+with open('nlcount.txt', 'w') as f:
+    for i in range(20000):
+        f.write('x' * r.randrange(0, 200) + '\\n')
+    f.write('no newline at the end')
+"
+run "$MMF" find -c '\n' nlcount.txt
+expect_eq "find -c newline counts as wc -l" "nlcount.txt:$(wc -l <nlcount.txt)" "$OUT"
+
 # --- dump against hexdump -C ---------------------------------------------------
 dump_cmp() { # NAME FILE [OFFSET [LENGTH]]
     local name=$1 f=$2 s=${3-} n=${4-} hargs=()

@@ -1,0 +1,401 @@
+/* The access policy (src/policy.c): which path an access takes, and that
+ * both paths give the same results and the same errors.  Looks inside the
+ * object (internal.h) to tell which path was taken. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifndef _WIN32
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+#endif
+
+#define PAGE 4096
+
+static mmf_map *open_file(const char *path, int access, int flags)
+{
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = access;
+    o.flags = flags;
+    if (mmf_open_path(m, path, &o) != 0)
+        fail_msg("open %s: %s", path, mmf_errmsg(m));
+    return m;
+}
+
+/* Whether the mapping exists.  Windows maps at open (MMF__LAZY_MAPS), so
+ * there "not mapped yet" reads as mapped. */
+static int mapped(const mmf_map *m)
+{
+    return m->mapping.base != NULL;
+}
+static int unmapped(const mmf_map *m)
+{
+    return !MMF__LAZY_MAPS || m->mapping.base == NULL;
+}
+
+static void small_reads_go_through_the_descriptor_then_map(void **state)
+{
+    (void)state;
+    const char *p = th_path("lazy");
+    char data[3 * PAGE], buf[100];
+    th_fill(data, sizeof data, 1);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_true(unmapped(m)); /* nothing mapped at open */
+    for (int i = 0; i < 16; i++) {
+        assert_int_equal(mmf_copy_out(m, (uint64_t)i * 100, buf, 100), 0);
+        assert_memory_equal(buf, data + i * 100, 100);
+        assert_true(unmapped(m));
+    }
+    uint8_t b;
+    assert_int_equal(mmf_get_byte(m, 5000, &b), 0); /* the 17th: maps */
+    assert_int_equal(b, (uint8_t)data[5000]);
+    assert_true(mapped(m));
+    mmf_free(m);
+
+    /* Searches map too, backwards as well as forwards. */
+    static const int backwards[] = {1, 0};
+    for (int i = 0; i < 2; i++) {
+        m = open_file(p, MMF_ACCESS_READ, 0);
+        uint64_t pos;
+        assert_int_equal(backwards[i]
+                             ? mmf_rfind(m, data + 9000, 7, 0, MMF_END, &pos)
+                             : mmf_find(m, data + 9000, 7, 0, MMF_END, &pos),
+                         0);
+        assert_true(pos <= 9000);
+        assert_memory_equal(data + pos, data + 9000, 7);
+        assert_true(mapped(m));
+        mmf_free(m);
+    }
+}
+
+static void pointer_and_view_map_a_lazy_map(void **state)
+{
+    (void)state;
+    const char *p = th_path("lazy-ptr");
+    char data[2 * PAGE], buf[10];
+    th_fill(data, sizeof data, 2);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_int_equal(mmf_copy_out(m, 10, buf, 10), 0);
+    assert_true(unmapped(m));
+    void *ptr;
+    uint64_t len;
+    assert_int_equal(mmf_pointer(m, &ptr, &len), 0);
+    assert_non_null(ptr);
+    assert_int_equal(len, sizeof data);
+    assert_memory_equal(ptr, data, sizeof data);
+    mmf_free(m);
+
+    m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_int_equal(mmf_view(m, PAGE, 0, &ptr), 0); /* even 0 bytes */
+    assert_true(mapped(m));
+    assert_ptr_equal(ptr, m->data + PAGE);
+    mmf_free(m);
+
+    m = open_file(p, MMF_ACCESS_READ, MMF_MAP_ALWAYS);
+    assert_true(mapped(m)); /* the old behaviour, on request */
+    assert_int_equal(mmf_copy_out(m, 10, buf, 10), 0);
+    assert_memory_equal(buf, data + 10, 10);
+    mmf_free(m);
+}
+
+static void
+writes_through_the_descriptor_reach_the_file_and_the_map(void **state)
+{
+    (void)state;
+    const char *p = th_path("lazy-write");
+    char data[2 * PAGE];
+    memset(data, 'a', sizeof data);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_WRITE, 0);
+    assert_int_equal(mmf_copy_in(m, 100, "xyz", 3), 0);
+    assert_true(unmapped(m));
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
+    char back[2 * PAGE];
+    assert_int_equal(th_read_file(p, back, sizeof back), sizeof back);
+    assert_memory_equal(back + 100, "xyz", 3);
+    /* Mapped now; a caller who flushes synchronously writes through the
+     * descriptor, and the mapping sees it at once. */
+    void *ptr;
+    assert_int_equal(mmf_pointer(m, &ptr, NULL), 0);
+    assert_int_equal(mmf_copy_in(m, 5000, "QRS", 3), 0);
+    assert_memory_equal((char *)ptr + 5000, "QRS", 3);
+    assert_int_equal(mmf_flush(m, 5000, 3, MMF_FLUSH_DURABLE), 0);
+    assert_int_equal(m->fd_dirty, 0);
+    assert_int_equal(th_read_file(p, back, sizeof back), sizeof back);
+    assert_memory_equal(back + 5000, "QRS", 3);
+    mmf_free(m);
+}
+
+/* Releasing the descriptor maps a lazy map first: the bytes stay
+ * reachable without the descriptor path. */
+static void release_fd_maps_a_lazy_map(void **state)
+{
+    (void)state;
+    const char *p = th_path("lazy-release");
+    char data[PAGE], buf[16];
+    th_fill(data, sizeof data, 5);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_int_equal(mmf_copy_out(m, 0, buf, sizeof buf), 0);
+    assert_true(unmapped(m));
+    assert_int_equal(mmf_release_fd(m), 0);
+    assert_true(mapped(m));
+    assert_int_equal(m->fd_io, 0);
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(mmf_copy_out(m, 100, buf, sizeof buf), 0);
+        assert_memory_equal(buf, data + 100, sizeof buf);
+    }
+    mmf_free(m);
+}
+
+static void copy_on_write_maps_never_write_the_file(void **state)
+{
+    (void)state;
+    const char *p = th_path("lazy-cow");
+    char data[PAGE], back[PAGE], buf[3];
+    memset(data, 'c', sizeof data);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_COPY, 0);
+    assert_int_equal(mmf_copy_in(m, 10, "new", 3), 0);
+    assert_int_equal(mmf_copy_out(m, 10, buf, 3), 0);
+    assert_memory_equal(buf, "new", 3); /* the private copy */
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_DURABLE), 0);
+    mmf_free(m);
+    assert_int_equal(th_read_file(p, back, sizeof back), sizeof back);
+    assert_memory_equal(back, data, sizeof data); /* the file: untouched */
+}
+
+static void growing_writes_extend_the_file_in_one_step(void **state)
+{
+    (void)state;
+    const char *p = th_path("grow");
+    mmf_map *m =
+        open_file(p, MMF_ACCESS_WRITE, MMF_CREATE | MMF_TRUNCATE | MMF_GROW);
+    char chunk[3000];
+    for (int i = 0; i < 5; i++) {
+        memset(chunk, 'A' + i, sizeof chunk);
+        assert_int_equal(mmf_write(m, chunk, sizeof chunk), 0);
+    }
+    assert_true(unmapped(m)); /* no mapping, no zero-fill, no mremap */
+    assert_int_equal(mmf_length(m), 15000);
+    assert_int_equal(mmf_tell(m), 15000);
+    assert_int_equal(th_file_size(p), 15000);
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_DURABLE), 0);
+    /* Overwrite across the end: the part inside and the part past it. */
+    assert_int_equal(mmf_seek(m, 14000, MMF_SEEK_SET, NULL), 0);
+    memset(chunk, 'z', sizeof chunk);
+    assert_int_equal(mmf_write(m, chunk, 2000), 0);
+    assert_int_equal(th_file_size(p), 16000);
+    void *ptr;
+    uint64_t len;
+    assert_int_equal(mmf_pointer(m, &ptr, &len), 0);
+    assert_int_equal(len, 16000);
+    assert_int_equal(((char *)ptr)[0], 'A');
+    assert_int_equal(((char *)ptr)[13999], 'E');
+    assert_int_equal(((char *)ptr)[14000], 'z');
+    assert_int_equal(((char *)ptr)[15999], 'z');
+    mmf_free(m);
+    assert_int_equal(th_file_size(p), 16000); /* nothing to trim at close */
+}
+
+#ifndef _WIN32
+/* The results of a sequence of calls on a file that another process cut
+ * to 4196 bytes, as text, for comparing the two paths. */
+static void after_truncation(int flags, int access, char *out, size_t cap)
+{
+    const char *p = th_path(flags ? "trunc-map" : "trunc-fd");
+    char data[4 * PAGE];
+    memset(data, 'q', sizeof data);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_file(p, access, flags);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(truncate(p, PAGE + 100) == 0 ? 0 : 1);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char buf[400];
+    uint8_t b;
+    size_t n = 0;
+    int rc;
+#define STEP(call)                                                             \
+    do {                                                                       \
+        memset(buf, '-', sizeof buf);                                          \
+        rc = (call);                                                           \
+        n += (size_t)snprintf(out + n, cap - n, "%s -> %d %s [%.4s]\n", #call, \
+                              rc, rc ? mmf_errmsg(m) : "", buf + 196);         \
+    } while (0)
+    STEP(mmf_copy_out(m, 4000, buf, 200)); /* the zeros of the last page */
+    STEP(mmf_copy_out(m, 8000, buf, 300)); /* into the lost page */
+    STEP(mmf_get_byte(m, 9000, &b));
+    STEP(mmf_get_byte(m, 4100, &b));
+    if (access == MMF_ACCESS_WRITE) {
+        STEP(mmf_copy_in(m, 8100, buf, 200));
+        STEP(mmf_copy_in(m, 4000, buf, 200)); /* past the end, same page */
+        STEP(mmf_set_byte(m, 12000, 1));
+    }
+#undef STEP
+    if (!flags)
+        assert_true(unmapped(m)); /* all of it through the descriptor */
+    mmf_free(m);
+    /* Nothing was written past the end of the file. */
+    assert_int_equal(th_file_size(p), PAGE + 100);
+}
+
+static void descriptor_path_reports_truncation_as_the_mapping_does(void **s)
+{
+    (void)s;
+    static const int accesses[] = {MMF_ACCESS_READ, MMF_ACCESS_WRITE};
+    for (size_t i = 0; i < 2; i++) {
+        char by_fd[2048], by_map[2048];
+        after_truncation(0, accesses[i], by_fd, sizeof by_fd);
+        after_truncation(MMF_MAP_ALWAYS, accesses[i], by_map, sizeof by_map);
+        if (strcmp(by_fd, by_map) != 0)
+            fail_msg("descriptor path:\n%s\nmapping:\n%s", by_fd, by_map);
+        /* copy_out(8000, 300) names the first lost page. */
+        assert_non_null(strstr(by_fd, "shrank or could not be read or written "
+                                      "at offset 8192"));
+    }
+}
+
+/* A growth that the OS refuses half way (RLIMIT_FSIZE: pwrite writes up to
+ * the limit, then EFBIG) leaves the file, the map and the cursor as they
+ * were. */
+static void refused_growth_leaves_the_file_as_it_was(void **state)
+{
+    (void)state;
+    const char *p = th_path("refused");
+    char data[1000];
+    memset(data, 'o', sizeof data);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {PAGE, PAGE};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        mmf_map *m = NULL;
+        mmf_options o = MMF_OPTIONS_INIT;
+        o.access = MMF_ACCESS_WRITE;
+        o.flags = MMF_GROW;
+        if (mmf_new(&m) != 0 || mmf_open_path(m, p, &o) != 0)
+            _exit(11);
+        if (mmf_seek(m, 0, MMF_SEEK_END, NULL) != 0)
+            _exit(12);
+        char big[8000];
+        memset(big, 'X', sizeof big);
+        int rc = mmf_write(m, big, sizeof big);
+        if (rc != MMF_EOVERFLOW)
+            _exit(13);
+        if (mmf_length(m) != 1000 || mmf_tell(m) != 1000)
+            _exit(14);
+        if (mmf_write(m, big, 100) != 0) /* within the limit: fine */
+            _exit(15);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+
+    /* A map of the first 3000 bytes of a longer file: the growing write
+     * would overwrite bytes of the file past the map before the limit
+     * stops it; it must be refused before it writes anything. */
+    const char *q = th_path("refused-prefix");
+    char whole[2 * PAGE], after[2 * PAGE];
+    memset(whole, 'p', sizeof whole);
+    assert_int_equal(th_write_file(q, whole, sizeof whole), 0);
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {4 * PAGE, 4 * PAGE};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(10);
+        mmf_map *m = NULL;
+        mmf_options o = MMF_OPTIONS_INIT;
+        o.access = MMF_ACCESS_WRITE;
+        o.flags = MMF_GROW;
+        o.length = 3000;
+        if (mmf_new(&m) != 0 || mmf_open_path(m, q, &o) != 0)
+            _exit(11);
+        static char big[5 * PAGE];
+        memset(big, 'X', sizeof big);
+        if (mmf_write(m, big, sizeof big) != MMF_EOVERFLOW)
+            _exit(13);
+        if (mmf_length(m) != 3000 || mmf_tell(m) != 0)
+            _exit(14);
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(th_read_file(q, after, sizeof after), sizeof after);
+    assert_memory_equal(after, whole, sizeof whole);
+
+    char back[2000];
+    assert_int_equal(th_read_file(p, back, sizeof back), 1100);
+    assert_memory_equal(back, data, sizeof data);
+}
+#endif
+
+#ifndef _WIN32
+/* A caller's O_APPEND descriptor: Linux pwrite would append whatever the
+ * offset, so such a map never writes through the descriptor. */
+static void append_mode_descriptors_write_in_place(void **state)
+{
+    (void)state;
+    const char *p = th_path("o-append");
+    char data[100], back[200];
+    memset(data, 'a', sizeof data);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    int fd = open(p, O_RDWR | O_APPEND);
+    assert_true(fd >= 0);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    close(fd);
+    assert_int_equal(mmf_copy_in(m, 10, "XY", 2), 0);
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
+    assert_int_equal(mmf_copy_in(m, 20, "ZW", 2), 0);
+    mmf_free(m);
+    assert_int_equal(th_read_file(p, back, sizeof back), sizeof data);
+    assert_memory_equal(back + 10, "XY", 2);
+    assert_memory_equal(back + 20, "ZW", 2);
+}
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(small_reads_go_through_the_descriptor_then_map),
+        cmocka_unit_test(pointer_and_view_map_a_lazy_map),
+        cmocka_unit_test(release_fd_maps_a_lazy_map),
+        cmocka_unit_test(
+            writes_through_the_descriptor_reach_the_file_and_the_map),
+        cmocka_unit_test(copy_on_write_maps_never_write_the_file),
+        cmocka_unit_test(growing_writes_extend_the_file_in_one_step),
+#ifndef _WIN32
+        cmocka_unit_test(
+            descriptor_path_reports_truncation_as_the_mapping_does),
+        cmocka_unit_test(refused_growth_leaves_the_file_as_it_was),
+        cmocka_unit_test(append_mode_descriptors_write_in_place),
+#endif
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
