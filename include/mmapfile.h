@@ -48,11 +48,11 @@
  * mmf_get_byte, mmf_copy_out, mmf_find/rfind/count, mmf_set_byte and
  * mmf_copy_in (byte races are the caller's concern), mmf_length, mmf_pointer.
  * Every other call (the cursor calls, resize, close, advise, flush, and every
- * call on a windowed map) needs the caller's own lock.  A whole map counts
- * as such only once it is mapped: a map of a file of up to 64 MiB is mapped
- * by its first access that needs the mapping (see MMF_MAP_ALWAYS), and
- * until then its accesses change the object.  Map it before sharing it:
- * open it with MMF_MAP_ALWAYS, or call mmf_pointer() once.  mmf_strerror()
+ * call on a windowed map) needs the caller's own lock.  This holds from the
+ * open on, also for a map of a file of up to 64 MiB that is mapped only by
+ * its first access that needs the mapping (see MMF_MAP_ALWAYS): that first
+ * mapping is made once, under a process-wide lock, and published whole to
+ * the threads reading the map meanwhile.  mmf_strerror()
  * is thread-safe; mmf_errmsg() describes the last failed call on that
  * object.
  */

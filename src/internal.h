@@ -98,6 +98,22 @@ struct mmf_map {
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */
 };
 
+/* win_len is how a mapping is published.  A lazy whole map (policy.c) gets
+ * its mapping inside a call that other threads may be making on the same
+ * object at the same moment (the read-only calls the header lets threads
+ * share): the mapping's fields are written first and win_len last, with
+ * release order, and every reader loads win_len first, with acquire order,
+ * so a reader that sees a length also sees the data pointer it belongs to.
+ * On x86 both are plain moves; elsewhere the cheapest ordered forms. */
+#if defined(__GNUC__)
+#define MMF__WIN_LEN(m) __atomic_load_n(&(m)->win_len, __ATOMIC_ACQUIRE)
+#define MMF__PUBLISH_WIN_LEN(m, v)                                             \
+    __atomic_store_n(&(m)->win_len, (v), __ATOMIC_RELEASE)
+#else
+#define MMF__WIN_LEN(m) ((m)->win_len)
+#define MMF__PUBLISH_WIN_LEN(m, v) ((m)->win_len = (v))
+#endif
+
 /* --- errors (error.c) --------------------------------------------------- */
 
 /* Record a message on the object and return code (so `return
@@ -162,6 +178,11 @@ int mmf__os_shm_create(mmf_map *m, const char *name, mmf__handle *fd,
 int mmf__os_shm_unlink(const char *name);
 
 void mmf__os_close(mmf__handle fd);
+
+/* One process-wide lock, held while a lazy map gets its first mapping
+ * (policy.c): two threads sharing the map must not both make one. */
+void mmf__os_lazy_lock(void);
+void mmf__os_lazy_unlock(void);
 int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
 /* What mmf__os_file_size says of a device that maps but has no size
  * (/dev/zero, uio, DAX): any length reaches mmap(2), "to the end" is
@@ -406,10 +427,11 @@ void mmf__mapping_release(mmf_map *m);
  * Which path an access takes: the mapping or the descriptor.  Every
  * decision of that kind is made there, nowhere else. */
 
-/* 1: whole file map whose mapping has not been made yet. */
+/* 1: whole file map whose mapping has not been made yet (a whole map's
+ * mapping covers its whole length, so a published length says mapped). */
 static inline int mmf__unmapped(const mmf_map *m)
 {
-    return m->kind == MMF__KIND_FILE && !m->windowed && m->mapping.base == NULL;
+    return m->kind == MMF__KIND_FILE && !m->windowed && MMF__WIN_LEN(m) == 0;
 }
 /* At open: map now (1) or on the first access that needs the mapping.
  * grew_file: the open extended the file (MMF_GROW). */
@@ -476,9 +498,9 @@ int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value, uint64_t map_off);
  * mapping, else NULL: the fast path of every access, inlined. */
 static inline char *mmf__in_window(const mmf_map *m, uint64_t off, uint64_t n)
 {
+    uint64_t len = MMF__WIN_LEN(m);
     uint64_t rel = off - m->win_start;
-    if (MMF__LIKELY(off >= m->win_start && rel < m->win_len &&
-                    m->win_len - rel >= n))
+    if (MMF__LIKELY(off >= m->win_start && rel < len && len - rel >= n))
         return m->data + rel;
     return NULL;
 }

@@ -86,21 +86,42 @@ int mmf__policy_map_now(mmf_map *m)
     int rc = mmf__guard_install();
     if (rc != 0)
         return mmf__fail(m, rc, "could not install the SIGBUS handler");
-    rc = mmf__mapping_create(m);
+    /* Threads sharing the map may get here together: one makes the
+     * mapping, the others find it made (the lock orders them), and readers
+     * outside the lock see it whole (MMF__WIN_LEN). */
+    mmf__os_lazy_lock();
+    if (mmf__unmapped(m))
+        rc = mmf__mapping_create(m);
     if (rc == MMF_ENOMEM && (m->flags & MMF_WINDOW_FALLBACK) &&
         m->access != MMF_ACCESS_COPY) {
         /* No room after all: the open promised windows instead. */
         m->windowed = 1;
         m->errmsg[0] = '\0';
-        return 0;
+        rc = 0;
     }
+    mmf__os_lazy_unlock();
     return rc;
+}
+
+static void count_fd_call(mmf_map *m)
+{
+#if defined(__GNUC__)
+    __atomic_fetch_add(&m->fd_calls, 1u, __ATOMIC_RELAXED);
+#else
+    m->fd_calls++;
+#endif
 }
 
 /* Copies through the descriptor while the map is unmapped and young. */
 static int young(const mmf_map *m)
 {
+    /* Relaxed: threads sharing the map only need the count to grow. */
+#if defined(__GNUC__)
+    return __atomic_load_n(&m->fd_calls, __ATOMIC_RELAXED) <
+           FD_CALLS_BEFORE_MAP;
+#else
     return m->fd_calls < FD_CALLS_BEFORE_MAP;
+#endif
 }
 
 static int reads_by_fd(const mmf_map *m)
@@ -208,7 +229,7 @@ int mmf__policy_copy_out(mmf_map *m, uint64_t off, void *dst, size_t n)
 {
     if (!reads_by_fd(m))
         return 1;
-    m->fd_calls++;
+    count_fd_call(m);
     return fd_read(m, off, dst, n);
 }
 
@@ -216,7 +237,7 @@ int mmf__policy_copy_in(mmf_map *m, uint64_t off, const void *src, size_t n)
 {
     if (!writes_by_fd(m))
         return 1;
-    m->fd_calls++;
+    count_fd_call(m);
     return fd_write(m, off, src, n);
 }
 

@@ -287,6 +287,18 @@ int mmf__os_shm_unlink(const char *name)
     return os_fail(NULL, errno, "shm_unlink", name);
 }
 
+static pthread_mutex_t lazy_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void mmf__os_lazy_lock(void)
+{
+    pthread_mutex_lock(&lazy_mutex);
+}
+
+void mmf__os_lazy_unlock(void)
+{
+    pthread_mutex_unlock(&lazy_mutex);
+}
+
 void mmf__os_close(mmf__handle fd)
 {
     if (fd >= 0)

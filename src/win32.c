@@ -630,6 +630,18 @@ static int shm_set_size(mmf_map *m, struct win_fd *w, uint64_t size)
 
 /* --- files --------------------------------------------------------------- */
 
+static SRWLOCK lazy_srw = SRWLOCK_INIT;
+
+void mmf__os_lazy_lock(void)
+{
+    AcquireSRWLockExclusive(&lazy_srw);
+}
+
+void mmf__os_lazy_unlock(void)
+{
+    ReleaseSRWLockExclusive(&lazy_srw);
+}
+
 void mmf__os_close(mmf__handle fd)
 {
     struct win_fd *w = win_fd_of(fd);

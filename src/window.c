@@ -36,7 +36,7 @@ int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len)
     m->mapping = mp;
     m->data = mp.base + lead;
     m->win_start = start;
-    m->win_len = len;
+    MMF__PUBLISH_WIN_LEN(m, len); /* last: see MMF__WIN_LEN */
     return 0;
 }
 
@@ -79,10 +79,11 @@ static int move_window(mmf_map *m, uint64_t start, uint64_t len)
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
               char **ptr, uint64_t *avail)
 {
-    if (MMF__LIKELY(off >= m->win_start && m->data != NULL)) {
+    uint64_t win_len = MMF__WIN_LEN(m);
+    if (MMF__LIKELY(off >= m->win_start && win_len > 0)) {
         uint64_t rel = off - m->win_start;
-        if (rel < m->win_len && m->win_len - rel >= need) {
-            uint64_t have = m->win_len - rel;
+        if (rel < win_len && win_len - rel >= need) {
+            uint64_t have = win_len - rel;
             *ptr = m->data + rel;
             *avail = have < want ? have : want;
             return 0;
@@ -127,8 +128,9 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
                    char **ptr, uint64_t *avail)
 {
     uint64_t from = end - need; /* need <= end */
-    if (MMF__LIKELY(m->data != NULL && from >= m->win_start &&
-                    end - m->win_start <= m->win_len)) {
+    uint64_t win_len = MMF__WIN_LEN(m);
+    if (MMF__LIKELY(win_len > 0 && from >= m->win_start &&
+                    end - m->win_start <= win_len)) {
         uint64_t have = end - m->win_start;
         *avail = have < want ? have : want;
         *ptr = m->data + (end - m->win_start) - *avail;

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 #endif
@@ -380,6 +381,96 @@ static void append_mode_descriptors_write_in_place(void **state)
 }
 #endif
 
+#ifndef _WIN32
+/* Threads sharing a lazy map (the read-only calls the header lets them
+ * share): whichever call makes the first mapping, every thread reads the
+ * right bytes throughout, and exactly one mapping is made. */
+#define SHARED_SIZE (1u << 20)
+static char shared_data[SHARED_SIZE];
+
+struct sharer {
+    mmf_map *m;
+    unsigned seed;
+    int bad;
+};
+
+static void *share_lazy_map(void *arg)
+{
+    struct sharer *s = arg;
+    char buf[PAGE];
+    for (int i = 0; i < 400 && !s->bad; i++) {
+        s->seed = s->seed * 1103515245u + 12345u;
+        uint64_t off = (s->seed >> 8) % (SHARED_SIZE - PAGE);
+        uint8_t b;
+        uint64_t pos;
+        switch (i % 3) {
+        case 0:
+            s->bad |= mmf_copy_out(s->m, off, buf, PAGE) != 0 ||
+                      memcmp(buf, shared_data + off, PAGE) != 0;
+            break;
+        case 1:
+            s->bad |= mmf_get_byte(s->m, off, &b) != 0 ||
+                      b != (uint8_t)shared_data[off];
+            break;
+        default:
+            s->bad |= mmf_find(s->m, shared_data + off, 16, off, MMF_END,
+                               &pos) != 0 ||
+                      pos != off;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int mappings_of(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (f == NULL)
+        return -1;
+    char line[4096];
+    int n = 0;
+    size_t plen = strlen(path);
+    while (fgets(line, sizeof line, f) != NULL) {
+        size_t len = strcspn(line, "\n");
+        if (len >= plen && memcmp(line + len - plen, path, plen) == 0)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void threads_sharing_a_lazy_map_make_one_mapping(void **state)
+{
+    (void)state;
+    const char *p = th_path("shared-lazy");
+    th_fill(shared_data, sizeof shared_data, 21);
+    assert_int_equal(th_write_file(p, shared_data, sizeof shared_data), 0);
+    char real[4096];
+    assert_non_null(realpath(p, real));
+    for (int round = 0; round < 20; round++) {
+        mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+        assert_true(unmapped(m));
+        struct sharer s[4];
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++) {
+            s[i].m = m;
+            s[i].seed = (unsigned)(round * 4 + i);
+            s[i].bad = 0;
+            assert_int_equal(pthread_create(&t[i], NULL, share_lazy_map, &s[i]),
+                             0);
+        }
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(pthread_join(t[i], NULL), 0);
+            assert_int_equal(s[i].bad, 0);
+        }
+        assert_true(mapped(m));
+        assert_int_equal(mappings_of(real), 1);
+        mmf_free(m);
+        assert_int_equal(mappings_of(real), 0);
+    }
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +486,7 @@ int main(void)
             descriptor_path_reports_truncation_as_the_mapping_does),
         cmocka_unit_test(refused_growth_leaves_the_file_as_it_was),
         cmocka_unit_test(append_mode_descriptors_write_in_place),
+        cmocka_unit_test(threads_sharing_a_lazy_map_make_one_mapping),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
