@@ -312,16 +312,21 @@ int mmf__guard_install(void);
 
 /* The current thread's innermost guard (defined by the backend).  Hidden.
  * Its TLS model must be one that every libc accepts in a dlopen()ed object:
- * musl refuses initial-exec TLS there and glibc grants it only from a small
- * surplus, and the library is linked into Python extension modules.  So
- * position-independent code that may end up in a shared object (-fPIC,
- * which the CMake static library is too) gets local-dynamic, overriding a
- * -ftls-model=initial-exec on the command line; when such code is linked
- * into an executable the linker relaxes the access to local-exec, so the
- * static build pays nothing.  The SIGBUS handler never reads these
- * variables (posix.c: a dynamic TLS block is allocated lazily by glibc,
- * with malloc, in a thread's first access), it reaches them through a
- * pthread key set in normal context. */
+ * musl refuses initial-exec TLS there ("initial-exec TLS resolves to
+ * dynamic definition") and glibc grants it only from a small surplus, and
+ * the library is linked into Python extension modules.  So code that may
+ * end up in a shared object (-fPIC, which the CMake static library is too)
+ * gets local-dynamic, overriding a -ftls-model=initial-exec on the command
+ * line.  With -mtls-dialect=gnu2 (CMake adds it for GCC on x86-64) that is
+ * a TLS descriptor: one indirect call that clobbers no other register in a
+ * shared object, relaxed by the linker to a constant offset when the code
+ * is linked into an executable (measured: get_byte +5 instructions against
+ * +3 for initial-exec and +12 for the classic __tls_get_addr call).
+ * Signal safety does not depend on the model: the SIGBUS handler never
+ * reads these variables (glibc allocates a dynamic TLS block lazily, with
+ * malloc, at a thread's first access, and the handler may run in a thread
+ * that never called the library); it reaches the guard through a pthread
+ * key set in normal context (posix.c). */
 #if defined(__ELF__) && defined(__GNUC__) && defined(__PIC__) &&               \
     !defined(__PIE__)
 #define MMF__TLS_ATTR                                                          \
@@ -348,7 +353,13 @@ extern _Thread_local int mmf__guard_ready MMF__TLS_ATTR;
  * the thread, and read its mask while unblocking SIGBUS (one syscall).
  * Returns 1 when SIGBUS was blocked: *caller_mask then holds the mask to
  * restore with mmf__guard_leave() after the access. */
+#if defined(__GNUC__)
+__attribute__((cold))
+#endif
 int mmf__guard_prepare(sigset_t *caller_mask);
+#if defined(__GNUC__)
+__attribute__((cold))
+#endif
 void mmf__guard_leave(const sigset_t *caller_mask);
 #define MMF__GUARD_ENTER(g)                                                    \
     ((g)->unblocked = MMF__UNLIKELY(!mmf__guard_ready)                         \
@@ -385,9 +396,12 @@ typedef struct mmf__extable_entry {
     int32_t fixup;
 } mmf__extable_entry;
 
+/* The fix-ups live in a section of their own: never in the section of the
+ * function they are expanded in (a cold function is itself in
+ * .text.unlikely, where a fix-up would fall straight into its `jmp 2b`). */
 #define MMF__PROBE_FIXUP(result)                                               \
     "2:\n\t"                                                                   \
-    ".pushsection .text.unlikely, \"ax\"\n\t"                                  \
+    ".pushsection .text.mmf_fixup, \"ax\"\n\t"                                 \
     "3: movl $-1, " result "\n\t"                                              \
     "jmp 2b\n\t"                                                               \
     ".popsection\n\t"                                                          \
@@ -512,10 +526,11 @@ int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
 #ifdef MMF__HAVE_PROBES
 /* In a thread that is not ready (SIGBUS blocked, or never checked): the
  * probes with SIGBUS unblocked around them (access.c). */
-int mmf__guarded_get_slow(mmf_map *m, const char *src, uint8_t *out,
-                          uint64_t map_off);
-int mmf__guarded_set_slow(mmf_map *m, char *dst, uint8_t value,
-                          uint64_t map_off);
+#define MMF__COLD __attribute__((noinline, cold))
+MMF__COLD int mmf__guarded_get_slow(mmf_map *m, const char *src, uint8_t *out,
+                                    uint64_t map_off);
+MMF__COLD int mmf__guarded_set_slow(mmf_map *m, char *dst, uint8_t value,
+                                    uint64_t map_off);
 /* Inline, so that a byte access costs no call at all: one thread-local
  * load (local-exec in an executable) and the probe. */
 static inline int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
