@@ -986,16 +986,25 @@ static void pass_on(int level, int sig, siginfo_t *si, void *uc, int fault)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+static uintptr_t guard_page_size; /* set at install */
+
 /* The guard of this thread whose span holds addr, or NULL; *slot receives
- * the thread's mmf__guard_current, to unlink it. */
+ * the thread's mmf__guard_current, to unlink it.  The span is taken in
+ * whole pages: the string kernels load aligned blocks that begin before
+ * the first byte they were given or end after the last (glibc's memchr
+ * does), always within the same pages, and a file loses whole pages. */
 static mmf__guard *claiming_guard(const void *addr, mmf__guard ***slot)
 {
     if (!guard_key_made)
         return NULL;
     mmf__guard **s = pthread_getspecific(guard_key);
     mmf__guard *g = s != NULL ? *s : NULL;
-    if (g == NULL || (const char *)addr < g->touch_lo ||
-        (const char *)addr >= g->touch_hi)
+    if (g == NULL || g->touch_hi <= g->touch_lo)
+        return NULL;
+    uintptr_t a = (uintptr_t)addr, page = guard_page_size;
+    uintptr_t lo = (uintptr_t)g->touch_lo & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)g->touch_hi - 1) | (page - 1);
+    if (a < lo || a > hi)
         return NULL;
     *slot = s;
     return g;
@@ -1107,6 +1116,8 @@ static int install_level(int k)
 int mmf__guard_install(void)
 {
     pthread_once(&guard_key_once, make_guard_key);
+    if (guard_page_size == 0)
+        guard_page_size = (uintptr_t)mmf__os_page_size();
     if (!guard_key_made)
         return MMF_EIO;
     int rc = 0;
