@@ -269,6 +269,7 @@ static int scenario_ignored(const char *dir, int siginfo)
         return 10;
     raise(SIGBUS);
     kill(getpid(), SIGBUS);
+    mmf_free(a);
     return 0;
 }
 
@@ -350,6 +351,7 @@ static int scenario_mask_and_altstack(const char *dir)
                 (unsigned)st_before.ss_flags, (unsigned)st_after.ss_flags);
         return 24;
     }
+    mmf_free(a);
     return 0;
 }
 
@@ -445,6 +447,8 @@ static int scenario_host_fault_during_count(const char *dir)
     }
     recovered_in_count = 1000; /* stop the pester thread */
     pthread_join(t, NULL);
+    mmf_free(m);
+    munmap((void *)host_lost, 8 * PAGE);
     return bad ? 43 : 0;
 }
 
@@ -474,6 +478,7 @@ static void *blocked_thread(void *arg)
         if (!sigismember(&after, SIGBUS))
             return (void *)(uintptr_t)52; /* the caller's mask is kept */
     }
+    mmf_free(mine);
     return NULL;
 }
 
@@ -486,6 +491,7 @@ static int scenario_blocked_thread(const char *dir)
     void *r;
     pthread_create(&t, NULL, blocked_thread, (void *)dir);
     pthread_join(t, &r);
+    mmf_free(blocked_shared_map);
     return (int)(uintptr_t)r;
 }
 
