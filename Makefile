@@ -10,7 +10,7 @@ NEED       = scripts/need-packages.sh
 
 .PHONY: all deps check check-format check-unit check-asan check-cli check-python check-bigfile check-install \
         check-windows windows-check check-i686 i686 check-fuzz check-reliability \
-        check-valgrind demo bench fuzz install clean \
+        check-valgrind check-musl-dlopen demo bench fuzz install clean \
         check-cross check-cross-aarch64 check-cross-s390x check-cross-musl cross-guard-cost
 
 all: $(BUILD)/.configured
@@ -26,7 +26,7 @@ deps:
 
 # Everything CI runs.  Each step prints its own summary.
 check: deps check-format all check-unit check-install check-asan check-cli check-python check-reliability \
-       check-bigfile check-windows check-i686 check-cross check-fuzz check-valgrind
+       check-bigfile check-windows check-i686 check-cross check-fuzz check-valgrind check-musl-dlopen
 	@echo "make check: all steps passed"
 
 check-unit: all
@@ -107,6 +107,10 @@ check-fuzz:
 
 fuzz:
 	fuzz/run.sh long
+
+# The library as a dlopen()ed object on musl (no initial-exec TLS).
+check-musl-dlopen:
+	tests/musl_dlopen.sh
 
 check-valgrind: all
 	@$(NEED) valgrind

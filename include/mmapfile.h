@@ -37,10 +37,24 @@
  * through a pointer from mmf_pointer()/mmf_view() is not guarded: touching a
  * lost page there raises SIGBUS (POSIX) or EXCEPTION_IN_PAGE_ERROR (Windows)
  * as with any mapping.  The guard installs a SIGBUS handler the first time a
- * map is opened; faults outside guarded calls are passed on to the handler
- * that was installed before it (or to the default action).  On Windows it
- * is a vectored exception handler, removed again when the module holding
- * the library (its DLL, or a DLL with a static copy inside) is unloaded.
+ * map is opened, and claims only real faults on the pages its own call is
+ * touching; any other SIGBUS (the caller's buffers, the host's own mappings,
+ * kill -BUS) goes on to the handler installed before it, once, or to the
+ * default action (SIG_DFL kills with SIGBUS, SIG_IGN ignores a kill).  An
+ * open that finds another handler installed over the guard's puts the
+ * guard back on top, chaining to it, without ever forming a cycle (Python's
+ * faulthandler, crash reporters, a second copy of this library).  After a
+ * recovered fault the thread's signal mask and alternate stack are as
+ * before the call.  A thread that blocks SIGBUS gets MMF_EFAULT too: each
+ * guarded call unblocks SIGBUS around its access when the thread had it
+ * blocked at its first guarded call or at its last open (two
+ * pthread_sigmask calls per guarded call in such a thread).  Not covered: a
+ * thread that blocks SIGBUS after that check and then meets a lost page
+ * before its next open; the kernel kills the process as without the
+ * library.  docs/reliability.md, "Living with other signal handlers", is the
+ * full contract.  On Windows it is a vectored exception handler, removed
+ * again when the module holding the library (its DLL, or a DLL with a static
+ * copy inside) is unloaded.
  *
  * Threads.  Distinct objects may be used from distinct threads freely.  One
  * object may be shared between threads only for calls that do not move the

@@ -25,7 +25,7 @@ int mmf__fault_at(mmf_map *m, uint64_t map_off)
 static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
                        uint64_t map_off)
 {
-    mmf__guard_recovered();
+    MMF__GUARD_RECOVERED(g);
     /* Name the first byte of the lost page (a copy may touch the bytes of
      * a page in any order), or the start of the range if that is later. */
     uint64_t at = map_off;
@@ -43,8 +43,12 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
 /* The guard protocol as a macro so that each primitive keeps its own frame
  * (a jump point must live in a frame that is still active when the handler
  * jumps to it).  [lo, lo+span) is the mapped memory the body touches: the
- * only faults the handler may claim for this call. */
-/* The signal fences keep the compiler from moving the access across the
+ * only faults the handler may claim for this call.  MMF__GUARD_ENTER makes
+ * sure SIGBUS is unblocked (a thread-local test; a syscall only in a thread
+ * that is not known to have it unblocked) and MMF__GUARD_LEAVE puts the
+ * caller's mask back if it had to change it; on the fault path
+ * fault_error() restores the mask and alternate stack.
+ * The signal fences keep the compiler from moving the access across the
  * linking and unlinking of the guard (or from dropping the link as a dead
  * store): the handler must see the guard exactly while the body runs. */
 #define GUARDED_SPAN(m, base, n, map_off, lo, span, body)                      \
@@ -54,6 +58,7 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
         g_.touch_lo = (const char *)(lo);                                      \
         g_.touch_hi = (const char *)(lo) + (span);                             \
         g_.fault_addr = NULL;                                                  \
+        MMF__GUARD_ENTER(&g_);                                                 \
         if (MMF__SETJMP(g_.env) != 0)                                          \
             return fault_error((m), &g_, (base), (n), (map_off));              \
         mmf__guard_current = &g_;                                              \
@@ -61,6 +66,7 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
         body;                                                                  \
         atomic_signal_fence(memory_order_seq_cst);                             \
         mmf__guard_current = g_.prev;                                          \
+        MMF__GUARD_LEAVE(&g_);                                                 \
     } while (0)
 #define GUARDED(m, base, n, map_off, body)                                     \
     GUARDED_SPAN(m, base, n, map_off, base, n, body)
@@ -75,7 +81,13 @@ int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
 {
 #ifdef MMF__HAVE_COPY_PROBE
     if (n <= SMALL_COPY) {
+        sigset_t caller_mask;
+        int unblocked = MMF__UNLIKELY(!mmf__guard_ready)
+                            ? mmf__guard_prepare(&caller_mask)
+                            : 0;
         size_t left = mmf__probe_copy(dst, src, n);
+        if (MMF__UNLIKELY(unblocked))
+            mmf__guard_leave(&caller_mask);
         if (MMF__LIKELY(left == 0))
             return 0;
         return mmf__fault_at(m, map_off + (n - left));
@@ -102,7 +114,32 @@ int mmf__guarded_move(mmf_map *m, void *dst, const void *src, size_t n,
     return 0;
 }
 
-#ifndef MMF__HAVE_PROBES
+#ifdef MMF__HAVE_PROBES
+/* The probes in a thread that is not ready: SIGBUS unblocked around them
+ * when the thread had it blocked.  A probe's fault returns through the
+ * handler (no jump), so the mask at the fault comes back by itself. */
+int mmf__guarded_get_slow(mmf_map *m, const char *src, uint8_t *out,
+                          uint64_t map_off)
+{
+    sigset_t caller_mask;
+    int unblocked = mmf__guard_prepare(&caller_mask);
+    int err = mmf__probe_load_byte(src, out);
+    if (unblocked)
+        mmf__guard_leave(&caller_mask);
+    return err == 0 ? 0 : mmf__fault_at(m, map_off);
+}
+
+int mmf__guarded_set_slow(mmf_map *m, char *dst, uint8_t value,
+                          uint64_t map_off)
+{
+    sigset_t caller_mask;
+    int unblocked = mmf__guard_prepare(&caller_mask);
+    int err = mmf__probe_store_byte(dst, value);
+    if (unblocked)
+        mmf__guard_leave(&caller_mask);
+    return err == 0 ? 0 : mmf__fault_at(m, map_off);
+}
+#else
 int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                      uint64_t map_off)
 {

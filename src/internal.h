@@ -284,15 +284,19 @@ int mmf__os_advice_of_raw(int os_advice);
  * A guarded operation saves a jump point (without the signal mask: a
  * syscall per call would cost more than the copy it protects), links a
  * mmf__guard into the thread's chain and runs.  A fault (SIGBUS, or
- * EXCEPTION_IN_PAGE_ERROR) in the thread while a guard is linked jumps
- * back there; mmf__guard_recovered() then undoes what the jump skipped
- * (unblocking SIGBUS).  Faults with no guard go to the previous handler.
+ * EXCEPTION_IN_PAGE_ERROR) in the thread, on an address inside the span the
+ * innermost guard touches, jumps back there; MMF__GUARD_RECOVERED(g) then
+ * undoes what the jump skipped (the signal mask and alternate stack that
+ * the handler's return would have restored).  Any other fault goes on to
+ * whoever would get it without mmapfile.  docs/reliability.md, "Living with
+ * other signal handlers", is the contract with the host process.
  */
 #ifdef _WIN32
 #define MMF__SETJMP(env) __builtin_setjmp(env)
 #define MMF__LONGJMP(env) __builtin_longjmp(env, 1)
 typedef void *mmf__jmp_buf[5];
 #else
+#include <signal.h>
 #define MMF__SETJMP(env) sigsetjmp(env, 0)
 #define MMF__LONGJMP(env) siglongjmp(env, 1)
 typedef sigjmp_buf mmf__jmp_buf;
@@ -309,20 +313,88 @@ typedef struct mmf__guard {
     const char *touch_lo;
     const char *touch_hi;
     const void *volatile fault_addr; /* set by the handler */
+#ifndef _WIN32
+    /* Set by the handler from the signal frame: the mask and alternate
+     * stack at the fault, which a return from the handler would have put
+     * back and the jump does not. */
+    sigset_t fault_mask;
+    stack_t fault_stack;
+    /* 1 when this call found SIGBUS blocked in the thread and unblocked it
+     * for its own duration (the kernel kills a thread that faults with
+     * SIGBUS blocked); caller_mask is the mask to put back. */
+    int unblocked;
+    sigset_t caller_mask;
+#endif
 } mmf__guard;
 
-/* Install the process-wide handler once (thread-safe, idempotent). */
+/* Install the process-wide handler (thread-safe; called at every open, see
+ * posix.c for what it does when another handler took over). */
 int mmf__guard_install(void);
-/* The current thread's innermost guard (defined by the backend).  Hidden
- * and initial-exec on ELF: a -fPIC build would otherwise call
- * __tls_get_addr on every guarded access. */
-#if defined(__ELF__) && defined(__GNUC__)
+
+/* The current thread's innermost guard (defined by the backend).  Hidden.
+ * Its TLS model must be one that every libc accepts in a dlopen()ed object:
+ * musl refuses initial-exec TLS there ("initial-exec TLS resolves to
+ * dynamic definition") and glibc grants it only from a small surplus, and
+ * the library is linked into Python extension modules.  So code that may
+ * end up in a shared object (-fPIC, which the CMake static library is too)
+ * gets local-dynamic, overriding a -ftls-model=initial-exec on the command
+ * line.  With -mtls-dialect=gnu2 (CMake adds it for GCC on x86-64) that is
+ * a TLS descriptor: one indirect call that clobbers no other register in a
+ * shared object, relaxed by the linker to a constant offset when the code
+ * is linked into an executable (measured: get_byte +5 instructions against
+ * +3 for initial-exec and +12 for the classic __tls_get_addr call).
+ * Signal safety does not depend on the model: the SIGBUS handler never
+ * reads these variables (glibc allocates a dynamic TLS block lazily, with
+ * malloc, at a thread's first access, and the handler may run in a thread
+ * that never called the library); it reaches the guard through a pthread
+ * key set in normal context (posix.c). */
+#if defined(__ELF__) && defined(__GNUC__) && defined(__PIC__) &&               \
+    !defined(__PIE__)
 #define MMF__TLS_ATTR                                                          \
-    __attribute__((visibility("hidden"), tls_model("initial-exec")))
+    __attribute__((visibility("hidden"), tls_model("local-dynamic")))
+#elif defined(__ELF__) && defined(__GNUC__)
+#define MMF__TLS_ATTR __attribute__((visibility("hidden")))
 #else
 #define MMF__TLS_ATTR
 #endif
 extern _Thread_local mmf__guard *mmf__guard_current MMF__TLS_ATTR;
+
+#ifdef _WIN32
+#define MMF__GUARD_ENTER(g) ((void)0)
+#define MMF__GUARD_LEAVE(g) ((void)0)
+#define MMF__GUARD_RECOVERED(g) mmf__guard_recovered()
+/* After a jump back: restore the exception state. */
+void mmf__guard_recovered(void);
+#else
+/* 1 once this thread is registered with the handler and was seen with
+ * SIGBUS unblocked (at its first guarded call and at every open in it);
+ * until then every guarded call takes the slow path below. */
+extern _Thread_local int mmf__guard_ready MMF__TLS_ATTR;
+/* The slow path of a guarded call in a thread that is not ready: register
+ * the thread, and read its mask while unblocking SIGBUS (one syscall).
+ * Returns 1 when SIGBUS was blocked: *caller_mask then holds the mask to
+ * restore with mmf__guard_leave() after the access. */
+#if defined(__GNUC__)
+__attribute__((cold))
+#endif
+int mmf__guard_prepare(sigset_t *caller_mask);
+#if defined(__GNUC__)
+__attribute__((cold))
+#endif
+void mmf__guard_leave(const sigset_t *caller_mask);
+#define MMF__GUARD_ENTER(g)                                                    \
+    ((g)->unblocked = MMF__UNLIKELY(!mmf__guard_ready)                         \
+                          ? mmf__guard_prepare(&(g)->caller_mask)              \
+                          : 0)
+#define MMF__GUARD_LEAVE(g)                                                    \
+    do {                                                                       \
+        if (MMF__UNLIKELY((g)->unblocked))                                     \
+            mmf__guard_leave(&(g)->caller_mask);                               \
+    } while (0)
+#define MMF__GUARD_RECOVERED(g) mmf__guard_restore(g)
+/* After a jump back: the mask and alternate stack as before the call. */
+void mmf__guard_restore(const mmf__guard *g);
+#endif
 
 /* Probes: single-byte loads and stores that cost nothing when they do not
  * fault.  Each is one instruction of inline assembly with an entry in an
@@ -345,9 +417,12 @@ typedef struct mmf__extable_entry {
     int32_t fixup;
 } mmf__extable_entry;
 
+/* The fix-ups live in a section of their own: never in the section of the
+ * function they are expanded in (a cold function is itself in
+ * .text.unlikely, where a fix-up would fall straight into its `jmp 2b`). */
 #define MMF__PROBE_FIXUP(result)                                               \
     "2:\n\t"                                                                   \
-    ".pushsection .text.unlikely, \"ax\"\n\t"                                  \
+    ".pushsection .text.mmf_fixup, \"ax\"\n\t"                                 \
     "3: movl $-1, " result "\n\t"                                              \
     "jmp 2b\n\t"                                                               \
     ".popsection\n\t"                                                          \
@@ -389,8 +464,6 @@ static inline int mmf__probe_store_byte(void *dst, uint8_t value)
 size_t mmf__probe_copy(void *dst, const void *src, size_t n);
 #endif
 #endif
-/* After a jump back: restore the signal mask / exception state. */
-void mmf__guard_recovered(void);
 
 /* --- windows of a map (window.c) ---------------------------------------- */
 
@@ -473,10 +546,20 @@ int mmf__guarded_count(mmf_map *m, const char *hay, size_t hlen,
                        const void *needle, size_t nlen, uint64_t map_off,
                        uint64_t *count, size_t *tail);
 #ifdef MMF__HAVE_PROBES
-/* Inline, so that a byte access costs no call at all. */
+/* In a thread that is not ready (SIGBUS blocked, or never checked): the
+ * probes with SIGBUS unblocked around them (access.c). */
+#define MMF__COLD __attribute__((noinline, cold))
+MMF__COLD int mmf__guarded_get_slow(mmf_map *m, const char *src, uint8_t *out,
+                                    uint64_t map_off);
+MMF__COLD int mmf__guarded_set_slow(mmf_map *m, char *dst, uint8_t value,
+                                    uint64_t map_off);
+/* Inline, so that a byte access costs no call at all: one thread-local
+ * load (local-exec in an executable) and the probe. */
 static inline int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
                                    uint64_t map_off)
 {
+    if (MMF__UNLIKELY(!mmf__guard_ready))
+        return mmf__guarded_get_slow(m, src, out, map_off);
     if (MMF__LIKELY(mmf__probe_load_byte(src, out) == 0))
         return 0;
     return mmf__fault_at(m, map_off);
@@ -484,6 +567,8 @@ static inline int mmf__guarded_get(mmf_map *m, const char *src, uint8_t *out,
 static inline int mmf__guarded_set(mmf_map *m, char *dst, uint8_t value,
                                    uint64_t map_off)
 {
+    if (MMF__UNLIKELY(!mmf__guard_ready))
+        return mmf__guarded_set_slow(m, dst, value, map_off);
     if (MMF__LIKELY(mmf__probe_store_byte(dst, value) == 0))
         return 0;
     return mmf__fault_at(m, map_off);

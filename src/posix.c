@@ -735,12 +735,62 @@ int mmf__os_evict_file(mmf_map *m, mmf__handle fd, uint64_t file_off,
 
 /* --- the fault guard ------------------------------------------------------
  *
- * One SIGBUS handler for the process, installed the first time a map is
- * opened.  A fault in a thread that has a guard linked jumps back into the
- * guarded call; any other fault goes to whatever handler was there before
- * us, so a host program's (or Python's faulthandler's) handling is kept.
+ * The SIGBUS handler and how it lives with the host's (the whole contract:
+ * docs/reliability.md, "Living with other signal handlers").
+ *
+ * Claiming.  A fault is ours only if it is a real fault (si_code > 0, not a
+ * kill) and either its program counter is one of our probes (PC-exact
+ * exception table) or its address lies in the span the thread's innermost
+ * guarded call touches.  Everything else - a fault on the caller's buffer,
+ * on the host's own mapping touched from a signal handler that interrupted
+ * us, a `kill -BUS` - goes on down the chain as if we were not there.
+ *
+ * Finding the thread's guard.  The handler does not read the thread-local
+ * variables: in a shared object they are dynamic TLS, which glibc allocates
+ * with malloc in a thread's first access, and the handler may run in a
+ * thread that never called the library (a host thread's own fault) and at
+ * any point of it (inside malloc).  Each thread instead registers the
+ * address of its mmf__guard_current under a pthread key, in normal context,
+ * before its first guarded access (mmf__guard_prepare); the handler asks
+ * pthread_getspecific, which in glibc and musl is a plain load from the
+ * thread descriptor (NULL for a thread that never registered).
  */
 _Thread_local mmf__guard *mmf__guard_current MMF__TLS_ATTR;
+_Thread_local int mmf__guard_ready MMF__TLS_ATTR;
+
+static pthread_key_t guard_key;
+static pthread_once_t guard_key_once = PTHREAD_ONCE_INIT;
+static volatile sig_atomic_t guard_key_made;
+
+static void make_guard_key(void)
+{
+    if (pthread_key_create(&guard_key, NULL) == 0)
+        guard_key_made = 1;
+}
+
+int mmf__guard_prepare(sigset_t *caller_mask)
+{
+    /* Registered once per thread (the key exists: an open made it). */
+    if (guard_key_made && pthread_getspecific(guard_key) != &mmf__guard_current)
+        pthread_setspecific(guard_key, (void *)&mmf__guard_current);
+    /* Unblock SIGBUS and learn the old mask in one call.  Where it was
+     * blocked, Linux would not run our handler on a fault: it resets the
+     * disposition to SIG_DFL and kills the process (force_sig_info). */
+    sigset_t bus;
+    sigemptyset(&bus);
+    sigaddset(&bus, SIGBUS);
+    if (pthread_sigmask(SIG_UNBLOCK, &bus, caller_mask) != 0)
+        return 0;
+    if (sigismember(caller_mask, SIGBUS))
+        return 1;
+    mmf__guard_ready = guard_key_made;
+    return 0;
+}
+
+void mmf__guard_leave(const sigset_t *caller_mask)
+{
+    pthread_sigmask(SIG_SETMASK, caller_mask, NULL);
+}
 
 #ifdef MMF__HAVE_PROBES
 /* The byte probes are inline (internal.h); their table lies between these
@@ -822,83 +872,321 @@ static int recover_probe(void *uc)
 }
 #endif
 
-static struct sigaction previous_sigbus;
+/* --- chaining --------------------------------------------------------------
+ *
+ * Why levels.  A host may install its own SIGBUS handler after ours, and
+ * most chain to the handler they found (faulthandler, crash reporters, the
+ * JVM, another copy of this library): they saved ours.  Faults in our
+ * guarded calls must still reach us first (faulthandler would print a fatal
+ * error for a fault we recover from), so an open that finds a foreign
+ * handler on top puts ours back on top, chaining to it.  Done with one
+ * handler and one saved disposition, that is a cycle: ours -> theirs ->
+ * ours -> theirs ...  (the saved disposition was overwritten by theirs).
+ *
+ * So each position we take in the chain is its own entry point, a level,
+ * with its own saved disposition, fixed when the level is installed:
+ * level 0 chains to what was there at our first install (the original),
+ * level k to the foreign handler we found on top at the k-th re-install.
+ * A host handler that saved our level j and chains to it - by calling it,
+ * by restoring it and raising the signal again (faulthandler), or by
+ * restoring it and returning so that the fault repeats (Breakpad, Crashpad)
+ * - lands in level j, which continues with level j's disposition: down the
+ * chain, never up.  Every handler in the chain runs once and the chain
+ * ends as the original disposition would.
+ *
+ * Limits.  A foreign handler that is exactly the saved disposition of a
+ * level we have (the same function and SA_SIGINFO: a test framework such
+ * as cmocka swaps its handler in and out around every test) gets that level
+ * back on top instead of a new one.  After MMF__LEVELS levels we stop
+ * re-installing: the foreign handler stays on top and sees our faults
+ * first, which is what a library that installs once (libsigsegv) always
+ * does.  Two copies of this library in one process each take levels over
+ * the other's; each passes on what is not its own, so either order works.
+ * A chain that still comes back to a level it has passed through (a
+ * foreign handler installed twice, the second time above a later level of
+ * ours) is cut by the marks below and ends in the default action.
+ */
+#define MMF__LEVELS 8
 
-static void chain_to_previous(int sig, siginfo_t *si, void *uc)
+typedef void (*mmf__sa_fn)(int, siginfo_t *, void *);
+
+static struct sigaction level_prev[MMF__LEVELS];
+/* The level's disposition had SA_RESETHAND and ran once: now SIG_DFL. */
+static volatile sig_atomic_t level_reset[MMF__LEVELS];
+static int levels_used; /* under guard_lock */
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A signal-frame mark: while a level passes a signal on, its frame's
+ * uc_link (which the kernel sets to NULL in every frame it builds and never
+ * reads back) points to a mark on the handler's stack, so that a chained
+ * handler that calls us with the same frame is seen to be inside that
+ * level.  Read only where it must lie: between our frame and the frame. */
+typedef struct mmf__chain_mark {
+    uint64_t magic;
+    const void *copy; /* which copy of the library */
+    int level;
+    void *saved_link;
+} mmf__chain_mark;
+#define MMF__MARK_MAGIC 0x6d6d66636861696eULL /* "mmfchain" */
+
+/* 1 if a level at or below `level` of this copy is already passing this
+ * same signal on: we came back up the chain. */
+static int chain_came_back(const ucontext_t *uc, int level, const char *here)
 {
-    const struct sigaction *prev = &previous_sigbus;
-    if (prev->sa_flags & SA_SIGINFO) {
-        if (prev->sa_sigaction != NULL) {
-            prev->sa_sigaction(sig, si, uc);
-            return;
-        }
-    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-        prev->sa_handler(sig);
-        return;
+    const mmf__chain_mark *p = (const mmf__chain_mark *)uc->uc_link;
+    for (int i = 0; i < 2 * MMF__LEVELS + 2 && p != NULL; i++) {
+        if ((const char *)p <= here || (const char *)p >= (const char *)uc ||
+            p->magic != MMF__MARK_MAGIC)
+            return 0;
+        if (p->copy == (const void *)level_prev && p->level <= level)
+            return 1;
+        p = (const mmf__chain_mark *)p->saved_link;
     }
-    /* Default action (ignoring a hardware fault is not possible: it would
-     * fault again forever).  Restore it; a real fault re-executes and
-     * kills, a signal sent with kill/raise is sent again. */
-    signal(sig, SIG_DFL);
-    if (si == NULL || si->si_code <= 0)
+    return 0;
+}
+
+/* What the kernel does when the disposition is SIG_DFL.  A real fault: the
+ * disposition goes back to SIG_DFL and the handler returns, the access
+ * runs again and the kernel kills the process with SIGBUS (and its core
+ * dump), as it would have without us.  A signal sent with kill(): sent
+ * again, to this thread; blocked while we run, it kills when delivered. */
+static void default_action(int sig, int fault)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    if (!fault)
         raise(sig);
 }
 
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
+/* Hand the signal to level's saved disposition, as the kernel would have:
+ * SIG_IGN ignores what was sent with kill() (a real fault cannot be
+ * ignored: the kernel kills, as default_action does), a handler runs with
+ * its own sa_mask and SA_NODEFER, SA_RESETHAND makes it a one-shot. */
+static void pass_on(int level, int sig, siginfo_t *si, void *uc, int fault)
 {
-#ifdef MMF__HAVE_PROBES
-    if (si != NULL && si->si_code > 0 && uc != NULL && recover_probe(uc))
+    const struct sigaction *p = &level_prev[level];
+    /* sa_handler and sa_sigaction share storage: SIG_DFL and SIG_IGN are
+     * told by value whatever SA_SIGINFO says (SIG_IGN with SA_SIGINFO must
+     * not become a call to address 1). */
+    void (*h)(int) = level_reset[level] ? SIG_DFL : p->sa_handler;
+    if (h == SIG_IGN) {
+        if (fault)
+            default_action(sig, fault);
         return;
-#endif
-    mmf__guard *g = mmf__guard_current;
-    if (g != NULL && si != NULL && si->si_code > 0) {
-        g->fault_addr = si->si_addr;
-        mmf__guard_current = g->prev;
-        MMF__LONGJMP(g->env);
     }
-    chain_to_previous(sig, si, uc);
+    if (h == SIG_DFL) {
+        default_action(sig, fault);
+        return;
+    }
+    if (((unsigned int)p->sa_flags & (unsigned int)SA_RESETHAND) != 0)
+        level_reset[level] = 1;
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &p->sa_mask, &old);
+    if (p->sa_flags & SA_NODEFER) {
+        sigset_t s;
+        sigemptyset(&s);
+        sigaddset(&s, sig);
+        pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    }
+    if (p->sa_flags & SA_SIGINFO)
+        p->sa_sigaction(sig, si, uc);
+    else
+        h(sig);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
-static int guard_installed;
+static uintptr_t guard_page_size; /* set at install */
 
-int mmf__guard_install(void)
+/* The guard of this thread whose span holds addr, or NULL; *slot receives
+ * the thread's mmf__guard_current, to unlink it.  The span is taken in
+ * whole pages: the string kernels load aligned blocks that begin before
+ * the first byte they were given or end after the last (glibc's memchr
+ * does), always within the same pages, and a file loses whole pages. */
+static mmf__guard *claiming_guard(const void *addr, mmf__guard ***slot)
 {
-    /* Checked at every open, not once: a host (a test framework, a
-     * runtime) may install its own SIGBUS handler after ours and so switch
-     * the guard off.  Then ours goes back on top, chaining to theirs. */
-    struct sigaction cur;
-    if (guard_installed && sigaction(SIGBUS, NULL, &cur) == 0 &&
-        (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus)
-        return 0;
-    int rc = 0;
-    pthread_mutex_lock(&guard_lock);
+    if (!guard_key_made)
+        return NULL;
+    mmf__guard **s = pthread_getspecific(guard_key);
+    mmf__guard *g = s != NULL ? *s : NULL;
+    if (g == NULL || g->touch_hi <= g->touch_lo)
+        return NULL;
+    uintptr_t a = (uintptr_t)addr, page = guard_page_size;
+    uintptr_t lo = (uintptr_t)g->touch_lo & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)g->touch_hi - 1) | (page - 1);
+    if (a < lo || a > hi)
+        return NULL;
+    *slot = s;
+    return g;
+}
+
+/* The kernel's sigset in the frame may be shorter than sigset_t (Linux: 8
+ * bytes, then the siginfo): copy only what it holds. */
+#if defined(__linux__) && defined(_NSIG)
+#define MMF__KERNEL_SIGSET_BYTES ((_NSIG - 1 + 7) / 8)
+#else
+#define MMF__KERNEL_SIGSET_BYTES sizeof(sigset_t)
+#endif
+
+__attribute__((noinline)) static void on_sigbus_at(int level, int sig,
+                                                   siginfo_t *si, void *uc)
+{
+    int saved_errno = errno;
+    /* si_code > 0: raised by the kernel for this access, not sent. */
+    int fault = si != NULL && si->si_code > 0;
+    if (fault && uc != NULL) {
+#ifdef MMF__HAVE_PROBES
+        if (recover_probe(uc)) {
+            errno = saved_errno;
+            return;
+        }
+#endif
+        mmf__guard **slot = NULL;
+        mmf__guard *g = claiming_guard(si->si_addr, &slot);
+        if (g != NULL) {
+            const ucontext_t *ucp = uc;
+            g->fault_addr = si->si_addr;
+            sigemptyset(&g->fault_mask);
+            memcpy(&g->fault_mask, &ucp->uc_sigmask,
+                   MMF__KERNEL_SIGSET_BYTES < sizeof(sigset_t)
+                       ? MMF__KERNEL_SIGSET_BYTES
+                       : sizeof(sigset_t));
+            g->fault_stack = ucp->uc_stack;
+            *slot = g->prev;
+            errno = saved_errno;
+            MMF__LONGJMP(g->env);
+        }
+    }
+    if (uc != NULL) {
+        ucontext_t *ucp = uc;
+        char here;
+        if (chain_came_back(ucp, level, &here)) {
+            default_action(sig, fault);
+        } else {
+            mmf__chain_mark mark = {MMF__MARK_MAGIC, (const void *)level_prev,
+                                    level, (void *)ucp->uc_link};
+            ucp->uc_link = (ucontext_t *)(void *)&mark;
+            pass_on(level, sig, si, uc, fault);
+            ucp->uc_link = (ucontext_t *)mark.saved_link;
+        }
+    } else {
+        pass_on(level, sig, si, uc, fault);
+    }
+    errno = saved_errno;
+}
+
+#define MMF__LEVEL_ENTRY(k)                                                    \
+    static void on_sigbus_##k(int sig, siginfo_t *si, void *uc)                \
+    {                                                                          \
+        on_sigbus_at(k, sig, si, uc);                                          \
+    }
+MMF__LEVEL_ENTRY(0)
+MMF__LEVEL_ENTRY(1)
+MMF__LEVEL_ENTRY(2)
+MMF__LEVEL_ENTRY(3)
+MMF__LEVEL_ENTRY(4)
+MMF__LEVEL_ENTRY(5)
+MMF__LEVEL_ENTRY(6)
+MMF__LEVEL_ENTRY(7)
+static const mmf__sa_fn level_entry[MMF__LEVELS] = {
+    on_sigbus_0, on_sigbus_1, on_sigbus_2, on_sigbus_3,
+    on_sigbus_4, on_sigbus_5, on_sigbus_6, on_sigbus_7};
+
+/* Our level whose entry point `sa` is (whatever its flags), or -1. */
+static int level_of(const struct sigaction *sa)
+{
+    for (int k = 0; k < MMF__LEVELS; k++)
+        if ((void (*)(void))sa->sa_sigaction == (void (*)(void))level_entry[k])
+            return k;
+    return -1;
+}
+
+static int same_disposition(const struct sigaction *a,
+                            const struct sigaction *b)
+{
+    return a->sa_handler == b->sa_handler &&
+           (a->sa_flags & SA_SIGINFO) == (b->sa_flags & SA_SIGINFO);
+}
+
+static int install_level(int k)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sigbus;
+    sa.sa_sigaction = level_entry[k];
     sigemptyset(&sa.sa_mask);
     /* SA_ONSTACK: a host that runs its handlers on an alternate stack (stack
      * overflow detection) keeps doing so. */
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    if (sigaction(SIGBUS, NULL, &cur) != 0)
+    if (sigaction(SIGBUS, &sa, NULL) != 0)
+        return MMF_EIO;
+    levels_used = k + 1;
+    return 0;
+}
+
+int mmf__guard_install(void)
+{
+    pthread_once(&guard_key_once, make_guard_key);
+    if (guard_page_size == 0)
+        guard_page_size = (uintptr_t)mmf__os_page_size();
+    if (!guard_key_made)
+        return MMF_EIO;
+    int rc = 0;
+    pthread_mutex_lock(&guard_lock);
+    struct sigaction cur;
+    if (sigaction(SIGBUS, NULL, &cur) != 0) {
         rc = MMF_EIO;
-    else if (!((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_sigbus)) {
-        previous_sigbus = cur;
-        if (sigaction(SIGBUS, &sa, NULL) != 0)
-            rc = MMF_EIO;
+    } else {
+        int k = level_of(&cur);
+        if (k >= 0) {
+            /* Ours.  Put back with our flags if someone restored it without
+             * them (signal() drops SA_SIGINFO); levels above it are gone. */
+            if ((cur.sa_flags & (SA_SIGINFO | SA_ONSTACK)) !=
+                (SA_SIGINFO | SA_ONSTACK))
+                rc = install_level(k);
+            else
+                levels_used = k + 1;
+        } else {
+            /* Foreign on top (or nothing yet): a level that already chains
+             * to exactly this, else a new one on top of it. */
+            for (k = 0; k < levels_used; k++)
+                if (same_disposition(&level_prev[k], &cur))
+                    break;
+            if (k == levels_used && k < MMF__LEVELS) {
+                level_prev[k] = cur;
+                level_reset[k] = 0;
+            }
+            if (k < MMF__LEVELS)
+                rc = install_level(k);
+        }
     }
-    if (rc == 0)
-        guard_installed = 1;
     pthread_mutex_unlock(&guard_lock);
+    /* Validate this thread at every open: registered with the handler, and
+     * whether SIGBUS is blocked here. */
+    mmf__guard_ready = 0;
+    sigset_t caller_mask;
+    if (mmf__guard_prepare(&caller_mask))
+        mmf__guard_leave(&caller_mask);
     return rc;
 }
 
-void mmf__guard_recovered(void)
+void mmf__guard_restore(const mmf__guard *g)
 {
-    /* The jump skipped the handler's return, which would have unblocked
-     * SIGBUS; do it here, on the (rare) fault path only. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGBUS);
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    /* The jump skipped the handler's return, which would have put back the
+     * mask at the fault (whatever the handlers on the way blocked) and the
+     * alternate stack (disarmed on delivery with SS_AUTODISARM).  Here, on
+     * the (rare) fault path only. */
+    pthread_sigmask(SIG_SETMASK,
+                    g->unblocked ? &g->caller_mask : &g->fault_mask, NULL);
+    stack_t now;
+    if (sigaltstack(NULL, &now) == 0 &&
+        (now.ss_sp != g->fault_stack.ss_sp ||
+         now.ss_size != g->fault_stack.ss_size ||
+         (now.ss_flags & SS_DISABLE) !=
+             (g->fault_stack.ss_flags & SS_DISABLE))) {
+        stack_t s = g->fault_stack;
+        s.ss_flags &= ~SS_ONSTACK;
+        (void)sigaltstack(&s, NULL); /* as sigreturn: errors ignored */
+    }
 }

@@ -219,7 +219,16 @@ unit() {
 
 # --- 2. rel_truncate ----------------------------------------------------------------
 reliability() {
-    local log=$out/logs/rel_truncate.log rc p f s
+    local log=$out/logs/rel_truncate.log rc p f s ex
+    # "*" in exclusions.txt excludes the whole program on a target.
+    ex=$(cross_exclusions "$target" rel_truncate)
+    case $ex in
+    "* "*)
+        echo "     [ EXCLUDED ] rel_truncate: ${ex#\* }"
+        excluded=$((excluded + 1))
+        return
+        ;;
+    esac
     timeout 600 $run "$out/tests/rel_truncate" >"$log" 2>&1
     rc=$?
     p=$(grep -c '^ok ' "$log")
