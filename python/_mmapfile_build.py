@@ -137,14 +137,27 @@ def _lto_works(cc, cflags, ldshared, tmp):
         return False
 
 
+def _tls_flags(cc):
+    """TLS descriptors for the guard's thread-locals, as CMakeLists.txt
+    gives the C library: the module is dlopen()ed, where initial-exec TLS
+    may be refused (musl) and classic __tls_get_addr costs a call on every
+    guarded access (src/internal.h).  GCC on x86-64 only; elsewhere the
+    compiler's default, which the source's local-dynamic model refines."""
+    import platform
+    compiler = os.path.basename(cc[0]) if cc else ""
+    if platform.machine() in ("x86_64", "AMD64") and "gcc" in compiler:
+        return ["-mtls-dialect=gnu2"]
+    return []
+
+
 def build_extension(out_path, temp_dir, extra_cflags=()):
     """Compile and link the extension module to out_path; returns it.
     The sources compile in parallel (two jobs per CPU, at most eight)."""
     if os.name == "nt":
         return _build_with_setuptools(out_path, temp_dir)
     cc, cflags, ldshared = _toolchain()
-    ours = ["-std=c11", "-D_GNU_SOURCE", "-D_FILE_OFFSET_BITS=64",
-            "-ftls-model=initial-exec"] + list(extra_cflags)
+    ours = (["-std=c11", "-D_GNU_SOURCE", "-D_FILE_OFFSET_BITS=64"]
+            + _tls_flags(cc) + list(extra_cflags))
     lto = _lto_works(cc, cflags, ldshared, temp_dir)
     if lto:
         ours.append("-flto")

@@ -35,7 +35,7 @@ if os.name == "nt":
     libraries = []
 else:
     macros = [("_GNU_SOURCE", None), ("_FILE_OFFSET_BITS", "64")]
-    extra_args = ["-std=c11", "-ftls-model=initial-exec"]
+    extra_args = ["-std=c11"]
     extra_link = []
     libraries = ["pthread"]
     if sys.platform.startswith("linux"):
