@@ -374,14 +374,16 @@ static int run_classic(bench_ctx *c, double med[3], int *have_pointer,
 
 /* --- the workloads -------------------------------------------------------- */
 
-static int scan_pass(bench_ctx *c, uint64_t *check)
+/* The plain-I/O baseline of a byte count: read() the whole file from its
+ * start through the buffer and count `byte` with memchr. */
+static int read_count_byte(bench_ctx *c, int fd, int byte, uint64_t *check)
 {
     uint64_t n = 0;
     ssize_t r;
 
-    if (lseek(c->fd, 0, SEEK_SET) < 0)
+    if (lseek(fd, 0, SEEK_SET) < 0)
         return sys_error(c, "lseek");
-    while ((r = read(c->fd, c->buf, IO_BUF)) != 0) {
+    while ((r = read(fd, c->buf, IO_BUF)) != 0) {
         const unsigned char *p, *end;
 
         if (r < 0) {
@@ -391,13 +393,18 @@ static int scan_pass(bench_ctx *c, uint64_t *check)
         }
         p = c->buf;
         end = c->buf + r;
-        while ((p = memchr(p, SCAN_BYTE, (size_t)(end - p))) != NULL) {
+        while ((p = memchr(p, byte, (size_t)(end - p))) != NULL) {
             n++;
             p++;
         }
     }
     *check = n;
     return 0;
+}
+
+static int scan_pass(bench_ctx *c, uint64_t *check)
+{
+    return read_count_byte(c, c->fd, SCAN_BYTE, check);
 }
 
 static int scan_base(bench_ctx *c, uint64_t *check)
@@ -828,30 +835,15 @@ static int append_mmf(bench_ctx *c, uint64_t *check)
  * read() + memchr loop against mmf_count on a map opened once. */
 static int lines_base(bench_ctx *c, uint64_t *check)
 {
-    uint64_t n = 0;
+    uint64_t n;
     unsigned i;
 
+    *check = 0;
     for (i = 0; i < c->passes; i++) {
-        ssize_t r;
-
-        if (lseek(c->fd_text, 0, SEEK_SET) < 0)
-            return sys_error(c, "lseek");
-        while ((r = read(c->fd_text, c->buf, IO_BUF)) != 0) {
-            const unsigned char *p = c->buf, *end;
-
-            if (r < 0) {
-                if (errno == EINTR)
-                    continue;
-                return sys_error(c, "read");
-            }
-            end = c->buf + r;
-            while ((p = memchr(p, LINE_BYTE, (size_t)(end - p))) != NULL) {
-                n++;
-                p++;
-            }
-        }
+        if (read_count_byte(c, c->fd_text, LINE_BYTE, &n) != 0)
+            return -1;
+        *check += n;
     }
-    *check = n;
     return 0;
 }
 
