@@ -144,22 +144,50 @@ static int refuse_kind(mmf_map *m, mode_t mode, int fd, const char *what)
     return mmf__fail(m, MMF_ENOTSUP, "%s: not a regular file", what);
 }
 
+/* The kind and size of fd's file, without its timestamps.  Linux 6.13+
+ * (multigrain timestamps) marks a file's ctime as queried when a stat
+ * returns it, and the next write then takes a fine-grained timestamp that
+ * dirties the inode: on ext4 the following fdatasync must commit the
+ * journal too.  An fstat between the writes of a pwrite+fdatasync loop
+ * made each round about 40 us (50%) slower here; statx asking for the
+ * type and size only leaves the timestamps unqueried. */
+static int stat_size(int fd, mode_t *mode, off_t *size)
+{
+#if defined(__linux__) && defined(STATX_SIZE) && defined(AT_EMPTY_PATH)
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, &sx) == 0) {
+        *mode = sx.stx_mode;
+        *size = (off_t)sx.stx_size;
+        return 0;
+    }
+    if (errno != ENOSYS && errno != EINVAL)
+        return -1;
+#endif
+    struct stat st; /* older kernels and libcs */
+    if (fstat(fd, &st) != 0)
+        return -1;
+    *mode = st.st_mode;
+    *size = st.st_size;
+    return 0;
+}
+
 static int check_kind(mmf_map *m, int fd, const char *what)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
+    mode_t mode;
+    off_t bytes;
+    if (stat_size(fd, &mode, &bytes) != 0)
         return os_fail(m, errno, "fstat", what);
     /* The size comes with the kind: the open uses it rather than asking
      * again (an fstat is ~0.6 us, a sixth of opening a small file). */
-    if (m != NULL && S_ISREG(st.st_mode) && st.st_size >= 0)
-        m->size_at_open = (uint64_t)st.st_size;
+    if (m != NULL && S_ISREG(mode) && bytes >= 0)
+        m->size_at_open = (uint64_t)bytes;
     /* Only regular files are read and written at offsets by the access
      * policy: a device maps what its driver maps (/dev/zero's pwrite
      * discards, its mapping keeps), and whether it maps at all is for the
      * open to say. */
-    if (m != NULL && !S_ISREG(st.st_mode))
+    if (m != NULL && !S_ISREG(mode))
         m->no_fd_io = 1;
-    return refuse_kind(m, st.st_mode, fd, what);
+    return refuse_kind(m, mode, fd, what);
 }
 
 int mmf__os_open_path(mmf_map *m, const char *path, int writable, int *create,
@@ -307,10 +335,11 @@ void mmf__os_close(mmf__handle fd)
 
 int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
+    mode_t mode;
+    off_t bytes;
+    if (stat_size(fd, &mode, &bytes) != 0)
         return os_fail(m, errno, "fstat", NULL);
-    if (S_ISCHR(st.st_mode)) {
+    if (S_ISCHR(mode)) {
         /* A mappable device (check_kind let it through) has no size: it
          * is as long as its driver lets it be mapped, and mmap(2) says
          * where that ends.  MMF__DEVICE_SIZE lets any length the caller
@@ -318,14 +347,14 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
         *size = MMF__DEVICE_SIZE;
         return 0;
     }
-    if (S_ISBLK(st.st_mode)) {
+    if (S_ISBLK(mode)) {
         off_t end = lseek(fd, 0, SEEK_END);
         if (end < 0)
             return os_fail(m, errno, "lseek", NULL);
         *size = (uint64_t)end;
         return 0;
     }
-    *size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
+    *size = bytes < 0 ? 0 : (uint64_t)bytes;
     return 0;
 }
 
