@@ -124,15 +124,9 @@ static int young(const mmf_map *m)
 #endif
 }
 
-/* A caller that makes its writes durable (SYNC/DURABLE flushes) keeps an
- * unmapped map unmapped for its copies too: while the file's pages are
- * mapped writable in this process, every fdatasync must also write-protect
- * them again (page_mkclean: an rmap walk and a TLB flush per page), which
- * cost such a read-modify-write loop about 30% against plain pread/pwrite
- * (docs/performance.md, "modify 4 KiB"). */
 static int reads_by_fd(const mmf_map *m)
 {
-    return m->fd_io && mmf__unmapped(m) && (young(m) || m->sync_writer);
+    return m->fd_io && mmf__unmapped(m) && young(m);
 }
 
 static int writes_by_fd(const mmf_map *m)
