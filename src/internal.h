@@ -94,6 +94,14 @@ struct mmf_map {
     uint64_t append_len;  /* the map's length after the last append ... */
     uint64_t append_size; /* ... and the file's size, or UINT64_MAX */
 
+    /* mmf_options.reserve (reserve.c): with resv_len > 0 the map lives at
+     * the front of resv_len bytes of address space held from open to close:
+     * `mapping` begins at the reservation's start and maps the file (or
+     * anonymous memory) for mapping.len bytes; the rest is held
+     * inaccessible, for the map to grow into without moving. */
+    uint64_t reserve; /* bytes asked for, counted from map byte 0 */
+    size_t resv_len;  /* bytes held from mapping.base; 0: no reservation */
+
     char errmsg[320];
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */
 };
@@ -251,6 +259,24 @@ void mmf__os_unmap(mmf__mapping *mp);
 /* Change the size of a mapping in place or by moving it (Linux mremap).
  * MMF_ENOTSUP when the platform cannot: the core then unmaps and maps. */
 int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
+
+/* Reservations (reserve.c uses them).  mmf__os_reserve holds len bytes
+ * (a multiple of the granularity) of inaccessible address space; out->base
+ * is its start, out->len (the bytes mapped from the front) 0.
+ * mmf__os_reserve_map maps [mp->len, new_len) of the reservation in place,
+ * from fd at file offset mp->file_off + mp->len (anonymous memory when fd
+ * is MMF__NO_HANDLE), and sets mp->len = new_len; the bytes before mp->len
+ * are not touched.  mmf__os_reserve_trim gives [new_len, mp->len) back to
+ * the reservation (the mapped front stays where it is).  Lengths are page
+ * multiples, at most resv_len.  On failure neither changes mp, nor any
+ * mapped byte; the reservation stays whole.  mmf__os_reserve_release
+ * unmaps all of it.  Where the platform cannot hold a reservation (Windows
+ * before 10 1803), mmf__os_reserve is MMF_ENOTSUP with a message. */
+int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out);
+int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
+                        size_t new_len);
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len);
+void mmf__os_reserve_release(mmf__mapping *mp, size_t resv_len);
 
 /* Write back [addr, addr+len) (addr page-aligned) and wait unless async. */
 int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async);
@@ -491,6 +517,18 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
  * mapping is neither unmapped nor changed, also on failure: the caller
  * decides when the old one goes. */
 int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len);
+
+/* --- reservations (reserve.c) ------------------------------------------ */
+
+/* Open: reserve m->reserve bytes (and the offset's lead) and map the first
+ * m->length of them.  Called by mmf__mapping_create for a reserved map. */
+int mmf__reserve_create(mmf_map *m);
+/* Close: unmap the mapping and give back the reservation. */
+void mmf__reserve_release(mmf_map *m);
+/* mmf_resize of a reserved map once its arguments are checked: the file
+ * (if any) and the mapping take new_length (the file ends at new_end).  A
+ * refusal changes nothing. */
+int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end);
 
 /* Map the whole range, or for windowed maps nothing yet. */
 int mmf__mapping_create(mmf_map *m);

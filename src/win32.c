@@ -943,6 +943,35 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
     return MMF_ENOTSUP;
 }
 
+/* --- reservations (mmf_options.reserve) ------------------------------------
+ * Not yet: see below. */
+int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
+{
+    (void)len, (void)out;
+    return mmf__fail(m, MMF_ENOTSUP,
+                     "open: mmf_options.reserve is not supported here");
+}
+
+int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
+                        size_t new_len)
+{
+    (void)mp, (void)fd, (void)new_len;
+    return mmf__fail(m, MMF_ENOTSUP, "reservations are not supported here");
+}
+
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len)
+{
+    (void)m, (void)mp, (void)new_len;
+    return 0;
+}
+
+void mmf__os_reserve_release(mmf__mapping *mp, size_t resv_len)
+{
+    (void)resv_len;
+    mp->base = NULL;
+    mp->len = 0;
+}
+
 /* FlushViewOfFile writes the dirty pages and has no asynchronous form, so
  * MMF_FLUSH_ASYNC waits too. */
 int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async)
