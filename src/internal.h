@@ -267,15 +267,21 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
  * from fd at file offset mp->file_off + mp->len (anonymous memory when fd
  * is MMF__NO_HANDLE), and sets mp->len = new_len; the bytes before mp->len
  * are not touched.  mmf__os_reserve_trim gives [new_len, mp->len) back to
- * the reservation (the mapped front stays where it is).  Lengths are page
- * multiples, at most resv_len.  On failure neither changes mp, nor any
+ * the reservation (the mapped front stays where it is), leaving nothing of
+ * ours that would keep the file from being cut to file_end afterwards
+ * (Windows refuses to cut a file under a longer section of it).  Lengths are
+ * page multiples, at most resv_len.  On failure neither changes mp, nor any
  * mapped byte; the reservation stays whole.  mmf__os_reserve_release
  * unmaps all of it.  Where the platform cannot hold a reservation (Windows
  * before 10 1803), mmf__os_reserve is MMF_ENOTSUP with a message. */
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out);
+/* 0 if this system can hold reservations, else MMF_ENOTSUP with a message
+ * (asked at open, before anything changes the file). */
+int mmf__os_can_reserve(mmf_map *m);
 int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
                         size_t new_len);
-int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len);
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
+                         uint64_t file_end);
 void mmf__os_reserve_release(mmf__mapping *mp, size_t resv_len);
 
 /* Write back [addr, addr+len) (addr page-aligned) and wait unless async. */

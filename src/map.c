@@ -106,7 +106,7 @@ static int check_reserve(mmf_map *m, const mmf_options *o)
                          "open: reserve %llu bytes (mmf_options.reserve) do "
                          "not fit in the address space of this process",
                          (unsigned long long)o->reserve);
-    return 0;
+    return mmf__os_can_reserve(m);
 }
 
 static int check_options(mmf_map *m, const mmf_options *o)

@@ -571,6 +571,12 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
  * it replaces against RLIMIT_AS), so growth inside the reservation cannot
  * run out of it. */
 
+int mmf__os_can_reserve(mmf_map *m)
+{
+    (void)m; /* every POSIX system has PROT_NONE mappings and MAP_FIXED */
+    return 0;
+}
+
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
 {
     void *p = mmap(NULL, len, PROT_NONE,
@@ -630,8 +636,10 @@ int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
     return 0;
 }
 
-int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len)
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
+                         uint64_t file_end)
 {
+    (void)file_end; /* POSIX cuts a file under any mapping */
     if (new_len >= mp->len)
         return 0;
     if (unreserve_to_none(mp->base + new_len, mp->len - new_len) != 0) {

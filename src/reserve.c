@@ -236,13 +236,46 @@ static int grow_inside(mmf_map *m, uint64_t new_length)
  * step may fail only where the OS runs out of its own bookkeeping (Linux's
  * limit on mappings); the tail then stays mapped, past the end of the map,
  * where nothing reaches it, and a later growth maps from its end. */
-static void shrink_inside(mmf_map *m, uint64_t new_length)
+static void trim(mmf_map *m, uint64_t new_length, uint64_t new_end)
 {
-    if (m->kind == MMF__KIND_ANON)
-        zero_anon_tail(m, new_length);
-    (void)mmf__os_reserve_trim(m, &m->mapping, mapped_for(m, new_length));
-    m->errmsg[0] = '\0';
-    m->os_error = 0;
+    saved_error before;
+    save_error(m, &before);
+    (void)mmf__os_reserve_trim(m, &m->mapping, mapped_for(m, new_length),
+                               new_end);
+    (void)restore_error(m, &before, 0);
+}
+
+/* A file map's shrink.  The tail is given back before the file is cut
+ * (Windows will not cut a file under a view of it); a refused cut (a
+ * sealed memfd, a read-only file system) maps the tail again, at the same
+ * address and from the same file bytes, so the refusal changes nothing.
+ * A read-only map leaves its file alone. */
+static int shrink_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
+{
+    size_t old_mapped = m->mapping.len;
+    trim(m, new_length, new_end);
+    if (m->access != MMF_ACCESS_WRITE)
+        return 0;
+    int rc = mmf__os_set_file_size(m, m->fd, new_end, 0);
+    if (rc == 0 || m->mapping.len == old_mapped)
+        return rc;
+    saved_error why;
+    save_error(m, &why);
+    if (mmf__os_reserve_map(m, &m->mapping, m->fd, old_mapped) != 0) {
+        /* Only when the OS ran out of mappings in between: the map keeps
+         * what is still mapped, and says so. */
+        uint64_t lead = lead_of(m);
+        m->length = m->mapping.len > lead + m->length ? m->length
+                    : m->mapping.len > lead           ? m->mapping.len - lead
+                                                      : 0;
+        m->win_len = m->length;
+        (void)mmf__fail(m, rc,
+                        "%s; and the map's tail could not be mapped again: "
+                        "the map is now %llu bytes",
+                        why.msg, (unsigned long long)m->length);
+        return rc;
+    }
+    return restore_error(m, &why, rc);
 }
 
 int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end)
@@ -258,15 +291,12 @@ int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end)
                                       : move_reservation(m, new_length);
         if (rc != 0)
             return ungrow_file(m, old_size, grew, rc);
-    } else {
-        /* The file is cut while the old mapping stands, so that a refusal
-         * (a sealed memfd, a read-only file system) leaves all as it was;
-         * the mapping gives back its tail after.  A read-only map leaves
-         * its file alone. */
-        if (has_file && m->access == MMF_ACCESS_WRITE &&
-            (rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0)
+    } else if (has_file) {
+        if ((rc = shrink_file(m, new_length, new_end)) != 0)
             return rc;
-        shrink_inside(m, new_length);
+    } else {
+        zero_anon_tail(m, new_length);
+        trim(m, new_length, 0);
     }
     m->length = new_length;
     m->win_len = new_length;
