@@ -358,6 +358,12 @@ MMF_EXTERN int mmf_access_mode(const mmf_map *m);
 /* 1 if the map is windowed, 0 if whole. */
 MMF_EXTERN int mmf_is_windowed(const mmf_map *m);
 
+/* The bytes of address space the map may grow to without moving (see
+ * "Reservations"): the reservation asked for at open, raised to the length
+ * at open, or the larger one a growth past it took; 0 when the map has no
+ * reservation or is closed. */
+MMF_EXTERN uint64_t mmf_reservation(const mmf_map *m);
+
 /* The page size and the mapping granularity of the platform (4096 and 4096
  * on Linux, 4096 and 65536 on Windows). */
 MMF_EXTERN size_t mmf_page_size(void);

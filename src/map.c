@@ -54,6 +54,11 @@ int mmf_is_windowed(const mmf_map *m)
     return m != NULL && m->is_open && m->windowed;
 }
 
+uint64_t mmf_reservation(const mmf_map *m)
+{
+    return m != NULL && m->is_open && m->resv_len > 0 ? m->reserve : 0;
+}
+
 size_t mmf_page_size(void)
 {
     return mmf__os_page_size();
