@@ -292,11 +292,12 @@ int main(int argc, char **argv)
         printf("]}\n");
         return 0;
     }
-    printf("append %u records of %u bytes%s, median of %u alternating runs; "
+    printf("append %u records of %u bytes, median of %u alternating runs; "
            "ratio = write() time / this way's time\n",
-           c.records, c.size, c.sync_every ? " (durable every N)" : "", c.runs);
+           c.records, c.size, c.runs);
     if (c.sync_every)
-        printf("durable every %u records\n", c.sync_every);
+        printf("durable every %u records (fdatasync / MMF_FLUSH_DURABLE)\n",
+               c.sync_every);
     for (int w = 0; w < NWAYS; w++)
         printf("  %-38s %9.3f ms  %7.3f us/record  %5.2fx\n", way_label[w],
                med[w] * 1e3, med[w] * 1e6 / c.records, med[W_WRITE] / med[w]);
