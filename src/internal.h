@@ -275,9 +275,6 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
  * unmaps all of it.  Where the platform cannot hold a reservation (Windows
  * before 10 1803), mmf__os_reserve is MMF_ENOTSUP with a message. */
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out);
-/* 0 if this system can hold reservations, else MMF_ENOTSUP with a message
- * (asked at open, before anything changes the file). */
-int mmf__os_can_reserve(mmf_map *m);
 int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
                         size_t new_len);
 int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
@@ -529,6 +526,10 @@ int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len);
 /* Open: reserve m->reserve bytes (and the offset's lead) and map the first
  * m->length of them.  Called by mmf__mapping_create for a reserved map. */
 int mmf__reserve_create(mmf_map *m);
+/* At open, before anything changes the file: 0 if `reserve` bytes from
+ * file offset `offset` can be reserved now (they are given back at once),
+ * else MMF_ENOMEM or MMF_ENOTSUP with a message naming the option. */
+int mmf__reserve_try(mmf_map *m, uint64_t offset, uint64_t reserve);
 /* Close: unmap the mapping and give back the reservation. */
 void mmf__reserve_release(mmf_map *m);
 /* mmf_resize of a reserved map once its arguments are checked: the file

@@ -111,7 +111,9 @@ static int check_reserve(mmf_map *m, const mmf_options *o)
                          "open: reserve %llu bytes (mmf_options.reserve) do "
                          "not fit in the address space of this process",
                          (unsigned long long)o->reserve);
-    return mmf__os_can_reserve(m);
+    /* A trial reservation, so that MMF_GROW, MMF_TRUNCATE or MMF_CREATE
+     * never change a file for an open that cannot hold its reservation. */
+    return mmf__reserve_try(m, o->offset, o->reserve);
 }
 
 static int check_options(mmf_map *m, const mmf_options *o)

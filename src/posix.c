@@ -571,12 +571,6 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
  * it replaces against RLIMIT_AS), so growth inside the reservation cannot
  * run out of it. */
 
-int mmf__os_can_reserve(mmf_map *m)
-{
-    (void)m; /* every POSIX system has PROT_NONE mappings and MAP_FIXED */
-    return 0;
-}
-
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
 {
     void *p = mmap(NULL, len, PROT_NONE,

@@ -129,6 +129,32 @@ int mmf__reserve_create(mmf_map *m)
     return 0;
 }
 
+int mmf__reserve_try(mmf_map *m, uint64_t offset, uint64_t reserve)
+{
+    uint64_t gran = mmf__os_granularity(), total;
+    size_t len;
+    if (mmf__add_u64(offset % gran, reserve, &total) ||
+        mmf__add_u64(total, gran - 1, &total) ||
+        mmf__to_size(total - total % gran, &len))
+        return mmf__fail(m, MMF_ENOMEM,
+                         "open: reserve %llu bytes (mmf_options.reserve) do "
+                         "not fit in the address space of this process",
+                         (unsigned long long)reserve);
+    mmf__mapping r;
+    int rc = mmf__os_reserve(m, len, &r);
+    if (rc == MMF_ENOMEM) {
+        saved_error why;
+        save_error(m, &why);
+        return mmf__fail(m, rc,
+                         "open: could not reserve %llu bytes of address "
+                         "space (mmf_options.reserve): %s",
+                         (unsigned long long)reserve, why.msg);
+    }
+    if (rc == 0)
+        mmf__os_reserve_release(&r, len);
+    return rc;
+}
+
 void mmf__reserve_release(mmf_map *m)
 {
     mmf__os_reserve_release(&m->mapping, m->resv_len);

@@ -1016,7 +1016,7 @@ static BOOL CALLBACK find_placeholder_calls(INIT_ONCE *once, void *p, void **c)
     return TRUE;
 }
 
-int mmf__os_can_reserve(mmf_map *m)
+static int can_reserve(mmf_map *m)
 {
     InitOnceExecuteOnce(&ph_once, find_placeholder_calls, NULL, NULL);
     if (ph.virtual_alloc2 != NULL)
@@ -1042,7 +1042,7 @@ struct win_resv {
 
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
 {
-    int rc = mmf__os_can_reserve(m);
+    int rc = can_reserve(m);
     if (rc != 0)
         return rc;
     struct win_resv *r = malloc(sizeof *r + 8 * sizeof r->views[0]);
