@@ -543,8 +543,12 @@ static void growth_inside_the_reservation_needs_no_address_space(void **state)
             _exit(4);
         void *base = NULL, *now = NULL;
         (void)mmf_pointer(m, &base, NULL);
-        if (mmf_resize(plain, BIGRES) != MMF_ENOMEM)
-            _exit(5); /* the limit bites */
+        int plain_rc = mmf_resize(plain, BIGRES);
+        if (plain_rc == 0)
+            _exit(77); /* no limit in force: qemu-user accepts setrlimit
+                          (RLIMIT_AS) but does not apply it */
+        if (plain_rc != MMF_ENOMEM)
+            _exit(5); /* the limit bites a map without a reservation */
         if (th_file_size(q) != 1)
             _exit(6); /* and the refusal changed nothing */
         for (uint64_t len = 1u << 20; len <= BIGRES; len += 1u << 20) {
@@ -565,6 +569,8 @@ static void growth_inside_the_reservation_needs_no_address_space(void **state)
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77)
+        skip();
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_int_equal(th_file_size(p), (long long)BIGRES);
 }
