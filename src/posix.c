@@ -579,7 +579,11 @@ int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
         int err = errno;
         char what[64];
         snprintf(what, sizeof what, "reserve %zu bytes", len);
-        return os_fail(m, err, "mmap", what);
+        int rc = os_fail(m, err, "mmap", what);
+        /* Every other argument is fixed and valid: EINVAL (valgrind's
+         * answer to a length larger than any address space) means no room,
+         * as the kernel's ENOMEM does. */
+        return err == EINVAL ? MMF_ENOMEM : rc;
     }
     out->base = p;
     out->len = 0;
