@@ -275,6 +275,11 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
  * unmaps all of it.  Where the platform cannot hold a reservation (Windows
  * before 10 1803), mmf__os_reserve is MMF_ENOTSUP with a message. */
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out);
+/* Grow the file from old_size (what the caller just saw) to new_size, with
+ * the blocks reserved as mmf__os_set_file_size(reserve=1) does, by the
+ * cheapest means for the amount (writing the zeros of a small growth). */
+int mmf__os_extend_file(mmf_map *m, mmf__handle fd, uint64_t old_size,
+                        uint64_t new_size);
 int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
                         size_t new_len);
 int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,

@@ -571,6 +571,39 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
  * it replaces against RLIMIT_AS), so growth inside the reservation cannot
  * run out of it. */
 
+/* Small growths write the zeros (one pwrite, whose block reservation says
+ * ENOSPC now as posix_fallocate would): posix_fallocate of a few hundred
+ * bytes costs twice a pwrite of them on ext4, and a log grows by a record
+ * at a time.  Large ones reserve blocks without writing them. */
+#define EXTEND_BY_WRITE 65536
+
+int mmf__os_extend_file(mmf_map *m, mmf__handle fd, uint64_t old_size,
+                        uint64_t new_size)
+{
+    static const char zeros[EXTEND_BY_WRITE];
+    if (new_size - old_size > sizeof zeros || old_size > (uint64_t)INT64_MAX ||
+        new_size > (uint64_t)INT64_MAX)
+        return mmf__os_set_file_size(m, fd, new_size, 1);
+    size_t n = (size_t)(new_size - old_size), done = 0;
+    while (done < n) {
+        ssize_t w = pwrite(fd, zeros, n - done, (off_t)(old_size + done));
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        int err = w < 0 ? errno : ENOSPC;
+        /* A part may have been written (a file-size limit met half-way):
+         * the file goes back to where it was. */
+        if (done > 0 && ftruncate(fd, (off_t)old_size) != 0) {
+            /* pwrite's error is the one worth reporting */
+        }
+        return os_fail(m, err, "pwrite", "extending the file");
+    }
+    return 0;
+}
+
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
 {
     void *p = mmap(NULL, len, PROT_NONE,

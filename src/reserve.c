@@ -193,7 +193,7 @@ static int grow_file(mmf_map *m, uint64_t new_end, uint64_t *old_size,
                          "never grows it",
                          (unsigned long long)*old_size,
                          (unsigned long long)new_end);
-    if ((rc = mmf__os_set_file_size(m, m->fd, new_end, 1)) != 0)
+    if ((rc = mmf__os_extend_file(m, m->fd, *old_size, new_end)) != 0)
         return rc;
     *grew = 1;
     return 0;
