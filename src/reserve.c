@@ -271,18 +271,28 @@ static void trim(mmf_map *m, uint64_t new_length, uint64_t new_end)
     (void)restore_error(m, &before, 0);
 }
 
-/* A file map's shrink.  The tail is given back before the file is cut
- * (Windows will not cut a file under a view of it); a refused cut (a
- * sealed memfd, a read-only file system) maps the tail again, at the same
- * address and from the same file bytes, so the refusal changes nothing.
- * A read-only map leaves its file alone. */
+/* A file map's shrink.  Where the OS cuts a file under a mapping of it
+ * (POSIX) the file is cut first and the tail given back after.  Where it
+ * will not (Windows), the tail is given back first, and a refused cut (a
+ * sealed memfd, a read-only file system, another process's view) maps the
+ * tail again, at the same address and from the same file bytes, so the
+ * refusal changes nothing.  A read-only map leaves its file alone. */
 static int shrink_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
 {
+    int rc;
+    if (m->access == MMF_ACCESS_WRITE && mmf__os_can_cut_mapped(m->fd)) {
+        /* POSIX: cut first, under the old mapping, so that a refusal
+         * touches nothing at all. */
+        if ((rc = mmf__os_set_file_size(m, m->fd, new_end, 0)) != 0)
+            return rc;
+        trim(m, new_length, new_end);
+        return 0;
+    }
     size_t old_mapped = m->mapping.len;
     trim(m, new_length, new_end);
     if (m->access != MMF_ACCESS_WRITE)
         return 0;
-    int rc = mmf__os_set_file_size(m, m->fd, new_end, 0);
+    rc = mmf__os_set_file_size(m, m->fd, new_end, 0);
     if (rc == 0 || m->mapping.len == old_mapped)
         return rc;
     saved_error why;
