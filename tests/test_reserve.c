@@ -513,7 +513,8 @@ static int limit_address_space(size_t room)
 
 /* The reservation is what must fit an address-space limit; growth inside
  * it takes no more.  Under `ulimit -v` with 16 MiB to spare: a reserved
- * map grows to 64 MiB, while a map without a reservation cannot, and a
+ * map grows to 64 MiB, while a map without a reservation cannot; growth
+ * past the reservation (a move) is refused and changes nothing; and a
  * reservation larger than the room is refused at open with MMF_ENOMEM
  * naming the option. */
 static void growth_inside_the_reservation_needs_no_address_space(void **state)
@@ -558,6 +559,15 @@ static void growth_inside_the_reservation_needs_no_address_space(void **state)
                 _exit(8);
             ((char *)now)[len - 1] = 'z';
         }
+        /* Past the reservation the map would move into a new one, which
+         * does not fit: refused, and nothing changed. */
+        if (mmf_resize(m, 2 * BIGRES) != MMF_ENOMEM)
+            _exit(11);
+        if (mmf_length(m) != BIGRES || th_file_size(p) != (long long)BIGRES)
+            _exit(12);
+        if (mmf_pointer(m, &now, NULL) != 0 || now != base ||
+            ((char *)now)[BIGRES - 1] != 'z')
+            _exit(13);
         mmf_map *big = NULL;
         o.reserve = BIGRES;
         if (mmf_new(&big) != 0 || mmf_open_path(big, q, &o) != MMF_ENOMEM)
