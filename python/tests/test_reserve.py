@@ -73,6 +73,28 @@ class ReserveTest(TempDirTest):
         m.resize(3 * PAGESIZE + 1)  # without buffers it may move
         self.assertEqual(m[:10], b"c" * 10)
 
+    def test_a_map_of_a_prefix_cuts_the_file_as_the_stdlib_does(self):
+        # resize(n) leaves the file offset+n long, as the stdlib; under a
+        # buffer it may do so while the map stays in place.
+        m, path = self.make(b"f" * 20480, length=4096, reserve=8192)
+        with memoryview(m) as view:
+            before = address(view)
+            m.resize(6000)
+            self.assertEqual(os.path.getsize(path), 6000)
+            self.assertEqual(address(view), before)
+            self.assertEqual(m[5999], ord("f"))
+        path2 = self.file(b"g" * 20480)
+        with open(path2, "r+b") as f:
+            m2 = mmapfile.mmap(f.fileno(), 4096, reserve=8192)
+        self.addCleanup(m2.close)
+        with memoryview(m2):
+            # At the reservation's very end, cutting the longer file would
+            # pass through a length past it (a move): refused as before.
+            with self.assertRaises(BufferError):
+                m2.resize(8192)
+            self.assertEqual(len(m2), 4096)
+            self.assertEqual(os.path.getsize(path2), 20480)
+
     def test_without_reserve_resize_with_a_buffer_is_still_refused(self):
         path = self.file(b"d" * 100)
         with open(path, "r+b") as f:
