@@ -220,7 +220,11 @@ typedef struct mmf_options {
  *     as large where that fits (else just large enough): every pointer
  *     from mmf_pointer()/mmf_view() then dies, as without a reservation;
  *   - a refused resize or write changes nothing: file size, mapping,
- *     address and length stay as they were.
+ *     address and length stay as they were;
+ *   - the file follows as without a reservation: a write map's file ends
+ *     at offset + length after every resize (growth inside a longer file
+ *     cuts it; on Windows that cut may be refused while our own views of
+ *     the longer file stand, MMF_EACCES, nothing changed).
  * Growth inside the reservation needs no new address space (it fits under
  * an address-space limit such as `ulimit -v` if the reservation did).
  * A read-only map with a reservation may mmf_resize() to follow a file

@@ -216,7 +216,7 @@ static int ungrow_file(mmf_map *m, uint64_t old_size, int grew, int rc)
  * does not fit, just large enough; the map is mapped there before the old
  * reservation goes, so a failure keeps the old one.  The map moves: the
  * header says pointers die here. */
-static int move_reservation(mmf_map *m, uint64_t new_length)
+static int move_reservation(mmf_map *m, uint64_t new_length, uint64_t cut_to)
 {
     size_t gran = mmf__os_granularity();
     size_t need = mapped_for(m, new_length), exact;
@@ -244,18 +244,38 @@ static int move_reservation(mmf_map *m, uint64_t new_length)
             return rc;
         }
     }
+    /* The cut of a longer file, while both mappings stand: refused, it
+     * leaves the old one as it was. */
+    if (cut_to != UINT64_MAX &&
+        (rc = mmf__os_set_file_size(m, m->fd, cut_to, 0)) != 0) {
+        mmf__os_reserve_release(&r, len);
+        return rc;
+    }
     mmf__os_reserve_release(&m->mapping, m->resv_len);
     adopt(m, &r, len, new_length);
     m->reserve = len - lead_of(m);
     return 0;
 }
 
-static int grow_inside(mmf_map *m, uint64_t new_length)
+/* Growth in place; with cut_to the file is longer than the map will be,
+ * and is cut to cut_to (offset + new length) as every resize leaves it,
+ * after the new pages are mapped (they exist already) and with the pages
+ * given back if the cut is refused (a sealed memfd; on Windows our own
+ * views may stand in the way too): a refusal changes nothing. */
+static int grow_inside(mmf_map *m, uint64_t new_length, uint64_t cut_to)
 {
-    size_t need = mapped_for(m, new_length);
-    if (need <= m->mapping.len)
-        return 0;
-    return mmf__os_reserve_map(m, &m->mapping, m->fd, need);
+    size_t need = mapped_for(m, new_length), old = m->mapping.len;
+    int rc = 0;
+    if (need > old && (rc = mmf__os_reserve_map(m, &m->mapping, m->fd, need)))
+        return rc;
+    if (cut_to != UINT64_MAX &&
+        (rc = mmf__os_set_file_size(m, m->fd, cut_to, 0)) != 0) {
+        saved_error why;
+        save_error(m, &why);
+        (void)mmf__os_reserve_trim(m, &m->mapping, old, UINT64_MAX);
+        return restore_error(m, &why, rc);
+    }
+    return 0;
 }
 
 /* The mapping of a map shrinking to new_length gives its tail back.  That
@@ -323,8 +343,15 @@ int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end)
         int grew = 0;
         if (has_file && (rc = grow_file(m, new_end, &old_size, &grew)) != 0)
             return rc;
-        rc = new_length <= m->reserve ? grow_inside(m, new_length)
-                                      : move_reservation(m, new_length);
+        /* Growth that ends inside a longer file cuts it to the map's end,
+         * as every resize of a write map leaves the file (a read-only map
+         * leaves it alone). */
+        uint64_t cut_to =
+            has_file && m->access == MMF_ACCESS_WRITE && new_end < old_size
+                ? new_end
+                : UINT64_MAX;
+        rc = new_length <= m->reserve ? grow_inside(m, new_length, cut_to)
+                                      : move_reservation(m, new_length, cut_to);
         if (rc != 0)
             return ungrow_file(m, old_size, grew, rc);
     } else if (has_file) {

@@ -340,6 +340,30 @@ static void reservations_that_cannot_hold_are_refused_at_open(void **state)
     mmf_free(m);
 }
 
+/* A write map of a prefix of a longer file that grows stays in place, and
+ * the file is cut to offset + length, as every resize leaves it; a
+ * growth past the reservation does the same from its new place. */
+static void growth_inside_a_longer_file_cuts_it_to_the_map_end(void **state)
+{
+    (void)state;
+    NEED_RESERVATIONS();
+    const char *p = th_path("prefix.bin");
+    char data[40000];
+    th_fill(data, sizeof data, 21);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    mmf_map *m = open_reserved(p, 100, 4000, 20000, 0);
+    char *base = base_of(m);
+    assert_int_equal(mmf_resize(m, 9000), 0);
+    assert_ptr_equal(base_of(m), base);
+    assert_int_equal(th_file_size(p), 9100);
+    assert_memory_equal(base, data + 100, 9000);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0); /* longer */
+    assert_int_equal(mmf_resize(m, 30000), 0); /* past the reservation */
+    assert_int_equal(th_file_size(p), 30100);
+    assert_memory_equal(base_of(m), data + 100, 30000);
+    mmf_free(m);
+}
+
 /* A reservation smaller than the map is raised to the map's length. */
 static void a_small_reservation_is_raised_to_the_length(void **state)
 {
@@ -644,6 +668,17 @@ static void refused_growth_and_shrink_inside_change_nothing(void **state)
     look(m, fd, &after);
     same(&before, &after);
     assert_memory_equal(after.base, data, sizeof data);
+    /* A map of a prefix whose growth would cut the longer file: the
+     * refused cut gives the new pages back. */
+    mmf_map *q = new_map();
+    o.length = 4096;
+    o.flags = 0;
+    assert_int_equal(mmf_open_fd(q, fd, &o), 0);
+    look(q, fd, &before);
+    assert_int_equal(mmf_resize(q, 8192), MMF_EACCES);
+    look(q, fd, &after);
+    same(&before, &after);
+    mmf_free(q);
     assert_int_equal(mmf_set_byte(m, sizeof data - 1, 7), 0);
     mmf_free(m);
     close(fd);
@@ -772,6 +807,7 @@ int main(void)
         cmocka_unit_test(
             growth_past_the_reservation_moves_once_and_keeps_the_bytes),
         cmocka_unit_test(reservations_that_cannot_hold_are_refused_at_open),
+        cmocka_unit_test(growth_inside_a_longer_file_cuts_it_to_the_map_end),
         cmocka_unit_test(a_small_reservation_is_raised_to_the_length),
         cmocka_unit_test(a_read_only_reserved_map_follows_its_file),
 #ifdef _WIN32
