@@ -381,7 +381,9 @@ MMF_EXTERN size_t mmf_granularity(void);
  * returns MMF_EFAULT with the offset in the message.
  */
 
-/* The address of byte 0 of a whole map and its length.  Unguarded memory:
+/* The address of byte 0 of a whole map and its length.  Valid until the
+ * map moves: a resize or an MMF_GROW write moves it unless the map has a
+ * reservation and stays within it ("Reservations").  Unguarded memory:
  * see "Fault safety" above.  Returns 0, MMF_ECLOSED, MMF_ENOTSUP (windowed
  * map: use mmf_view), MMF_ERANGE (empty map: *ptr is NULL). */
 MMF_EXTERN int mmf_pointer(mmf_map *m, void **ptr, uint64_t *length);
