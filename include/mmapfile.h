@@ -385,7 +385,8 @@ MMF_EXTERN size_t mmf_granularity(void);
  * map moves: a resize or an MMF_GROW write moves it unless the map has a
  * reservation and stays within it ("Reservations").  Unguarded memory:
  * see "Fault safety" above.  Returns 0, MMF_ECLOSED, MMF_ENOTSUP (windowed
- * map: use mmf_view), MMF_ERANGE (empty map: *ptr is NULL). */
+ * map: use mmf_view), MMF_ERANGE (empty map: *ptr is NULL, or, with a
+ * reservation, the address the map will grow from). */
 MMF_EXTERN int mmf_pointer(mmf_map *m, void **ptr, uint64_t *length);
 
 /* Borrow [offset, offset+n) as contiguous memory.  On a windowed map this
