@@ -1082,10 +1082,14 @@ int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
 /* A section for [file_off, file_off + len) of fd, or of fresh page-file
  * memory when fd is none.  A file's section ends at `limit` or at the
  * file's end where that comes first (inside the last page): a longer
- * section would extend a writable file, or keep it from being cut. */
+ * section would extend a writable file, or keep it from being cut.  *view
+ * receives the bytes a view of it may span: len, or less where the section
+ * ends inside the last page (a view may not reach past its section; it
+ * still occupies the whole page, as MapViewOfFile's views do). */
 static int resv_section(mmf_map *m, mmf__handle fd, uint64_t file_off,
-                        size_t len, uint64_t limit, HANDLE *out)
+                        size_t len, uint64_t limit, HANDLE *out, size_t *view)
 {
+    *view = len;
     struct win_fd *w = win_fd_of(fd);
     DWORD protect = m->access == MMF_ACCESS_READ && w != NULL ? PAGE_READONLY
                                                               : PAGE_READWRITE;
@@ -1107,6 +1111,13 @@ static int resv_section(mmf_map *m, mmf__handle fd, uint64_t file_off,
             end = size;
         if (end > limit)
             end = limit;
+        if (end <= file_off)
+            return mmf__fail(m, MMF_EFAULT,
+                             "the mapped file shrank to %llu bytes: offset "
+                             "%llu cannot be mapped",
+                             (unsigned long long)size,
+                             (unsigned long long)file_off);
+        *view = (size_t)(end - file_off);
         s = CreateFileMappingW(w->file, NULL, protect, HI32(end), LO32(end),
                                NULL);
     }
@@ -1183,11 +1194,12 @@ int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
     r->count--;
     uint64_t file_off = mp->file_off + at;
     HANDLE s;
-    if ((rc = resv_section(m, fd, file_off, len, UINT64_MAX, &s)) != 0)
+    size_t view;
+    if ((rc = resv_section(m, fd, file_off, len, UINT64_MAX, &s, &view)) != 0)
         return rc;
     uint64_t sec_off = w == NULL ? 0 : file_off;
     resv_split(mp->base, at, len, r->resv_len);
-    rc = resv_view(m, mp->base, at, len, s, sec_off);
+    rc = resv_view(m, mp->base, at, view, s, sec_off);
     if (rc != 0) {
         CloseHandle(s);
         resv_coalesce(mp->base, at, r->resv_len);
@@ -1225,15 +1237,16 @@ int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
         HANDLE s = v->section;
         uint64_t sec_off = v->section != NULL ? 0 : mp->file_off + v->at;
         int rc;
+        size_t view = new_len - v->at;
         if (s == NULL &&
             (rc = resv_section(m, m->fd, mp->file_off + v->at, new_len - v->at,
-                               file_end, &s)) != 0) {
+                               file_end, &s, &view)) != 0) {
             resv_coalesce(mp->base, mp->len, r->resv_len);
             return rc; /* the view stays, longer than needed */
         }
         ph.unmap_view2(self, mp->base + v->at, MEM_PRESERVE_PLACEHOLDER);
         resv_split(mp->base, v->at, new_len - v->at, v->at + v->len);
-        rc = resv_view(m, mp->base, v->at, new_len - v->at, s, sec_off);
+        rc = resv_view(m, mp->base, v->at, view, s, sec_off);
         if (v->section == NULL)
             CloseHandle(s);
         if (rc != 0) {
