@@ -330,6 +330,16 @@ static void reservations_that_cannot_hold_are_refused_at_open(void **state)
     assert_int_equal(
         mmf_open_anon_reserve(m, 4096, MMF_ANON_PRIVATE, (uint64_t)1 << 62),
         MMF_ENOMEM);
+    if (sizeof(void *) == 4) {
+        /* 4 GiB - 64 KiB fits in size_t but not in a 32-bit process's
+         * 4 GiB next to the program and its stack (a 3.5 GiB one does fit
+         * where a 64-bit kernel gives the process all 4 GiB). */
+        o.reserve = (uint64_t)0xffff0000u;
+        o.flags = MMF_GROW;
+        assert_int_equal(mmf_open_path(m, p, &o), MMF_ENOMEM);
+        assert_non_null(strstr(mmf_errmsg(m), "mmf_options.reserve"));
+        assert_int_equal(th_file_size(p), 10);
+    }
     assert_false(mmf_is_open(m));
     /* The object is still usable. */
     o.reserve = RES;
