@@ -275,6 +275,15 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
  * unmaps all of it.  Where the platform cannot hold a reservation (Windows
  * before 10 1803), mmf__os_reserve is MMF_ENOTSUP with a message. */
 int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out);
+/* MMF__MAP_PAST_EOF: a mapping may reach past the end of its file, the
+ * pages there faulting only when touched (POSIX).  Windows cannot map a
+ * view past its section, nor make a section longer than a file without
+ * growing the file. */
+#ifdef _WIN32
+#define MMF__MAP_PAST_EOF 0
+#else
+#define MMF__MAP_PAST_EOF 1
+#endif
 /* Grow the file from old_size (what the caller just saw) to new_size, with
  * the blocks reserved as mmf__os_set_file_size(reserve=1) does, by the
  * cheapest means for the amount (writing the zeros of a small growth). */
@@ -541,6 +550,11 @@ void mmf__reserve_release(mmf_map *m);
  * (if any) and the mapping take new_length (the file ends at new_end).  A
  * refusal changes nothing. */
 int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end);
+/* A reserved map whose file already reaches offset + new_length (the
+ * policy's append wrote it) maps its new pages in place and takes that
+ * length; new_length lies within the reservation.  On failure nothing
+ * changed. */
+int mmf__reserve_follow(mmf_map *m, uint64_t new_length);
 
 /* Map the whole range, or for windowed maps nothing yet. */
 int mmf__mapping_create(mmf_map *m);
@@ -554,7 +568,8 @@ void mmf__mapping_release(mmf_map *m);
  * mapping covers its whole length, so a published length says mapped). */
 static inline int mmf__unmapped(const mmf_map *m)
 {
-    return m->kind == MMF__KIND_FILE && !m->windowed && MMF__WIN_LEN(m) == 0;
+    return m->kind == MMF__KIND_FILE && !m->windowed && m->resv_len == 0 &&
+           MMF__WIN_LEN(m) == 0;
 }
 /* At open: map now (1) or on the first access that needs the mapping.
  * grew_file: the open extended the file (MMF_GROW). */

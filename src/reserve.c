@@ -54,6 +54,23 @@ static size_t mapped_for(const mmf_map *m, uint64_t len)
     return n;
 }
 
+/* How much of the reservation a map that needs `need` mapped bytes maps:
+ * where a mapping may reach past the end of its file (MMF__MAP_PAST_EOF),
+ * up to MAP_AHEAD more (or a quarter more, for a large map), so that a map
+ * growing a record at a time calls mmap once per MAP_AHEAD bytes instead of
+ * once per page.  Nothing reaches those pages but a pointer past the map's
+ * end, which faults as it would without them. */
+#define MAP_AHEAD ((size_t)64 << 10)
+
+static size_t mapped_ahead(const mmf_map *m, size_t need)
+{
+    if (!MMF__MAP_PAST_EOF)
+        return need;
+    size_t ahead = need / 4 > MAP_AHEAD ? need / 4 : MAP_AHEAD;
+    ahead -= ahead % mmf__os_page_size();
+    return ahead >= m->resv_len - need ? m->resv_len : need + ahead;
+}
+
 /* Keep the first error's message while a later undo step runs. */
 typedef struct saved_error {
     char msg[sizeof(((mmf_map *)0)->errmsg)];
@@ -266,8 +283,14 @@ static int grow_inside(mmf_map *m, uint64_t new_length, uint64_t cut_to)
 {
     size_t need = mapped_for(m, new_length), old = m->mapping.len;
     int rc = 0;
-    if (need > old && (rc = mmf__os_reserve_map(m, &m->mapping, m->fd, need)))
-        return rc;
+    if (need > old) {
+        size_t want = mapped_ahead(m, need);
+        rc = mmf__os_reserve_map(m, &m->mapping, m->fd, want);
+        if (rc != 0 && want > need) /* the ahead part is only a saving */
+            rc = mmf__os_reserve_map(m, &m->mapping, m->fd, need);
+        if (rc != 0)
+            return rc;
+    }
     if (cut_to != UINT64_MAX &&
         (rc = mmf__os_set_file_size(m, m->fd, cut_to, 0)) != 0) {
         saved_error why;
@@ -332,6 +355,16 @@ static int shrink_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
         return rc;
     }
     return restore_error(m, &why, rc);
+}
+
+int mmf__reserve_follow(mmf_map *m, uint64_t new_length)
+{
+    int rc = grow_inside(m, new_length, UINT64_MAX);
+    if (rc != 0)
+        return rc;
+    m->length = new_length;
+    m->win_len = new_length;
+    return 0;
 }
 
 int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end)

@@ -572,8 +572,10 @@ static void growth_inside_the_reservation_needs_no_address_space(void **state)
             mmf_open_path(m, p, &o) != 0)
             _exit(2);
         o.reserve = 0;
+        o.flags = MMF_MAP_ALWAYS; /* mapped now, as the reserved one is */
         if (mmf_open_path(plain, q, &o) != 0)
             _exit(3);
+        o.flags = 0;
         if (limit_address_space(16u << 20) != 0)
             _exit(4);
         void *base = NULL, *now = NULL;
