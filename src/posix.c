@@ -964,7 +964,11 @@ extern const mmf__extable_entry __stop_mmf_extable[]
     __attribute__((weak, visibility("hidden")));
 
 #if defined(__x86_64__)
-/* The copy probe.  Every instruction of it may fault; %rcx always holds
+/* The copy probe.  Its two inner labels are global (hidden) symbols: the
+ * handler refers to them from C, and under -flto (the Python module's
+ * build) the handler and this top-level asm may land in different
+ * partitions, where a file-local label is not found.  Every instruction
+ * of it may fault; %rcx always holds
  * the bytes not yet stored (rep movsb is restartable, and the loops count
  * down only after a store), which the fault stub returns.  Small copies
  * move 8 bytes at a time: `rep movsb` has a start-up cost of its own on
@@ -998,8 +1002,12 @@ __asm__(".text\n"
         "3:  rep movsb\n"
         "4:  xorl %eax, %eax\n"
         "    ret\n"
+        ".globl mmf__probe_copy_end\n"
+        ".hidden mmf__probe_copy_end\n"
         "mmf__probe_copy_end:\n"
         ".size mmf__probe_copy, .-mmf__probe_copy\n"
+        ".globl mmf__probe_copy_fault\n"
+        ".hidden mmf__probe_copy_fault\n"
         "mmf__probe_copy_fault:\n"
         "    movq %rcx, %rax\n"
         "    ret\n");
