@@ -115,6 +115,7 @@ typedef struct model {
 typedef struct setup {
     int access, flags;
     uint64_t offset, length, window;
+    uint64_t reserve; /* A's mmf_options.reserve (write maps), 0: none */
 } setup;
 
 static model M;
@@ -125,6 +126,11 @@ static mmf_map *A, *B; /* whole, windowed */
  * docs/reliability.md); FUZZ_COW_WINDOWED=1 in the environment fuzzes it
  * anyway. */
 static int b_windowed, cow_windowed;
+/* A with a reservation: the address mmf_pointer gave last and the
+ * reservation it was in; while the reservation is the same the map has not
+ * moved, and the address must be the same. */
+static void *a_last_ptr;
+static uint64_t a_last_resv;
 static int trace; /* FUZZ_TRACE=1: print each operation */
 static char path_a[256], path_b[256];
 static uint8_t *buf_a, *buf_b, *data;
@@ -301,6 +307,8 @@ static int real_open(mmf_map *m, const char *path, int windowed)
     o.offset = S.offset;
     o.length = S.length;
     o.window_size = windowed ? S.window : 0;
+    o.reserve = windowed ? 0 : S.reserve;
+    a_last_ptr = NULL;
     return mmf_open_path(m, path, &o);
 }
 
@@ -712,6 +720,14 @@ static void op_pointer(stream *s)
     uint64_t len = 0;
     int want = !M.open ? MMF_ECLOSED : M.len == 0 ? MMF_ERANGE : 0;
     expect_rc("A", A, mmf_pointer(A, &p, &len), want);
+    if (M.open && S.reserve > 0) {
+        uint64_t resv = mmf_reservation(A);
+        if (a_last_ptr != NULL && resv == a_last_resv && p != a_last_ptr)
+            FAIL("A moved inside its reservation of %llu bytes: %p -> %p",
+                 (unsigned long long)resv, a_last_ptr, p);
+        a_last_ptr = p;
+        a_last_resv = resv;
+    }
     if (want == 0) {
         expect_u64("A", "pointer length", len, M.len);
         expect_bytes("A pointer", p, M.map, M.len);
@@ -877,6 +893,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     S.access = accesses[h0 & 3];
     S.flags = (h0 & 4) ? MMF_GROW : 0;
     S.window = PAGE * (1 + ((h0 >> 3) & 3));
+    /* The reservation is invisible but for the address: same codes, bytes
+     * and files as without (read-only maps with one may follow their file,
+     * which the model does not know, so only write maps get one). */
+    S.reserve = S.access == MMF_ACCESS_WRITE ? 4 * PAGE * ((h0 >> 5) & 7) : 0;
     b_windowed = S.access != MMF_ACCESS_COPY || cow_windowed;
     M.fsize = ((uint64_t)h1 << 8 | h2) % 20000;
     S.offset = h3 == 0 ? 0 : (uint64_t)h3 * 97 % (M.fsize + 2);

@@ -194,12 +194,50 @@ typedef struct mmf_options {
     uint64_t length;      /* bytes to map; 0 means to the end of the file */
     uint64_t window_size; /* windowed maps: bytes per window, 0 = default
                              (64 MiB), rounded up to the granularity */
+    uint64_t reserve;     /* bytes of address space to hold for the map to
+                             grow into without moving; 0 = none.  See
+                             "Reservations" below */
 } mmf_options;
 
 /* clang-format off */
-#define MMF_OPTIONS_INIT {MMF_ACCESS_DEFAULT, 0, 0, 0, 0}
+#define MMF_OPTIONS_INIT {MMF_ACCESS_DEFAULT, 0, 0, 0, 0, 0}
 /* clang-format on */
 #define MMF_DEFAULT_WINDOW ((uint64_t)64 << 20)
+
+/* Reservations.  With opts->reserve > 0 the open holds that many bytes of
+ * address space (counted from map byte 0; raised to the map's length if
+ * smaller) and maps the file at its start.  The contract, as LMDB's map
+ * size:
+ *   - while the map's length stays within the reservation, mmf_resize (up
+ *     or down) and MMF_GROW writes never move the mapping: mmf_pointer()
+ *     returns the same address before and after, also for an empty map
+ *     (whose *ptr is that address, with MMF_ERANGE), and a pointer into
+ *     the bytes [0, min(old, new length)) stays valid and sees the same
+ *     bytes.  Bytes past a shrink are gone: touching them is SIGBUS (or
+ *     EXCEPTION_IN_PAGE_ERROR / an access violation on Windows), as for
+ *     any unmapped address;
+ *   - growth past the reservation moves the map once into a new one, twice
+ *     as large where that fits (else just large enough): every pointer
+ *     from mmf_pointer()/mmf_view() then dies, as without a reservation;
+ *   - a refused resize or write changes nothing: file size, mapping,
+ *     address and length stay as they were;
+ *   - the file follows as without a reservation: a write map's file ends
+ *     at offset + length after every resize (growth inside a longer file
+ *     cuts it; on Windows that cut may be refused while our own views of
+ *     the longer file stand, MMF_EACCES, nothing changed).
+ * Growth inside the reservation needs no new address space (it fits under
+ * an address-space limit such as `ulimit -v` if the reservation did).
+ * A read-only map with a reservation may mmf_resize() to follow a file
+ * that another process grows or cuts: it never changes the file, and
+ * asking past the file's end is MMF_ERANGE.
+ * Refused at open: with MMF_WINDOWED or MMF_WINDOW_FALLBACK (a window moves
+ * by design) and with MMF_ACCESS_COPY (a copy-on-write map of a file
+ * cannot be resized), both MMF_EINVAL; offset + reserve past 2^63-1,
+ * MMF_EOVERFLOW; a reservation larger than the address space (32-bit
+ * processes) or than the OS grants, MMF_ENOMEM.  The whole map's memory
+ * is mapped at open (never lazily).  Windows: needs placeholder
+ * reservations (VirtualAlloc2/MapViewOfFile3, Windows 10 1803 or later);
+ * where they are missing the open is MMF_ENOTSUP. */
 
 /* Allocate a closed object.  *out is set on success.
  * Returns 0, MMF_EINVAL (out is NULL) or MMF_ENOMEM. */
@@ -250,6 +288,15 @@ MMF_EXTERN int mmf_open_fd(mmf_map *m, int fd, const mmf_options *opts);
 #define MMF_ANON_SHARED 0
 #define MMF_ANON_PRIVATE 1
 MMF_EXTERN int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags);
+
+/* mmf_open_anon() with a reservation of `reserve` bytes (see "Reservations"
+ * below; 0 = none): the map can grow to that length without moving.
+ * Growth maps fresh zeroed pages; with MMF_ANON_SHARED those pages are not
+ * shared with children forked before the growth (nor are they without a
+ * reservation).  Returns the codes of mmf_open_anon(), MMF_EOVERFLOW and
+ * MMF_ENOTSUP (reservations unsupported, see below). */
+MMF_EXTERN int mmf_open_anon_reserve(mmf_map *m, uint64_t length,
+                                     int anon_flags, uint64_t reserve);
 
 /* Map the named shared-memory object `name` (POSIX shm_open names such as
  * "/mmf-demo"; on Windows a named file mapping) so that unrelated processes
@@ -315,6 +362,12 @@ MMF_EXTERN int mmf_access_mode(const mmf_map *m);
 /* 1 if the map is windowed, 0 if whole. */
 MMF_EXTERN int mmf_is_windowed(const mmf_map *m);
 
+/* The bytes of address space the map may grow to without moving (see
+ * "Reservations"): the reservation asked for at open, raised to the length
+ * at open, or the larger one a growth past it took; 0 when the map has no
+ * reservation or is closed. */
+MMF_EXTERN uint64_t mmf_reservation(const mmf_map *m);
+
 /* The page size and the mapping granularity of the platform (4096 and 4096
  * on Linux, 4096 and 65536 on Windows). */
 MMF_EXTERN size_t mmf_page_size(void);
@@ -328,9 +381,12 @@ MMF_EXTERN size_t mmf_granularity(void);
  * returns MMF_EFAULT with the offset in the message.
  */
 
-/* The address of byte 0 of a whole map and its length.  Unguarded memory:
+/* The address of byte 0 of a whole map and its length.  Valid until the
+ * map moves: a resize or an MMF_GROW write moves it unless the map has a
+ * reservation and stays within it ("Reservations").  Unguarded memory:
  * see "Fault safety" above.  Returns 0, MMF_ECLOSED, MMF_ENOTSUP (windowed
- * map: use mmf_view), MMF_ERANGE (empty map: *ptr is NULL). */
+ * map: use mmf_view), MMF_ERANGE (empty map: *ptr is NULL, or, with a
+ * reservation, the address the map will grow from). */
 MMF_EXTERN int mmf_pointer(mmf_map *m, void **ptr, uint64_t *length);
 
 /* Borrow [offset, offset+n) as contiguous memory.  On a windowed map this
@@ -415,7 +471,8 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * the disk blocks first (posix_fallocate where the file system supports it)
  * so a full disk is MMF_ENOSPC here rather than a fault later.  The cursor is
  * clamped to the new length.  Pointers from mmf_pointer()/mmf_view() become
- * invalid.
+ * invalid, except in a map with a reservation while the length stays in
+ * it ("Reservations" above: the map then never moves).
  *
  * A refused resize changes nothing: the file keeps its size and bytes, the
  * map its length, mapping, pointer and cursor, and the map stays usable.
@@ -430,14 +487,14 @@ MMF_EXTERN int mmf_write_byte(mmf_map *m, uint8_t value);
  * address space filled in between), the error says so and the map must be
  * closed.
  *
- * Returns 0, MMF_ECLOSED, MMF_EACCES (read-only map; copy-on-write maps of
- * files; a file that may not change size: sealed, read-only file system,
- * another map of it open on Windows; anonymous maps may grow or shrink),
- * MMF_ENOSPC, MMF_ENOMEM, MMF_EOVERFLOW, MMF_EIO.
- * Windows: growth moves the end of the file, which allocates the clusters of
- * an ordinary file but none of a sparse one (FILE_ATTRIBUTE_SPARSE_FILE);
- * for a sparse file a full disk shows later, as an mmf_flush error or
- * MMF_EFAULT, not as MMF_ENOSPC here. */
+ * Returns 0, MMF_ECLOSED, MMF_EACCES (read-only map without a reservation;
+ * copy-on-write maps of files; a file that may not change size: sealed,
+ * read-only file system, another map of it open on Windows; anonymous maps may
+ * grow or shrink), MMF_ENOSPC, MMF_ENOMEM, MMF_EOVERFLOW, MMF_EIO. Windows:
+ * growth moves the end of the file, which allocates the clusters of an ordinary
+ * file but none of a sparse one (FILE_ATTRIBUTE_SPARSE_FILE); for a sparse file
+ * a full disk shows later, as an mmf_flush error or MMF_EFAULT, not as
+ * MMF_ENOSPC here. */
 MMF_EXTERN int mmf_resize(mmf_map *m, uint64_t new_length);
 
 #define MMF_FLUSH_SYNC 0    /* wait until written */

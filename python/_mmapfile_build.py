@@ -41,7 +41,8 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # The library's core, plus the one backend of this platform.
-CORE = ["map.c", "access.c", "io.c", "search.c", "window.c", "error.c", "policy.c"]
+CORE = ["map.c", "access.c", "io.c", "search.c", "window.c", "error.c",
+        "policy.c", "reserve.c"]
 BACKEND = "win32.c" if os.name == "nt" else "posix.c"
 HEADERS = ["include/mmapfile.h", "src/internal.h"]
 # What an sdist carries besides _csrc/.

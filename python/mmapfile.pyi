@@ -72,6 +72,7 @@ class mmap:
         *,
         trackfd: bool = True,
         window: int | None = None,
+        reserve: int = 0,
     ) -> mmap: ...
     @property
     def closed(self) -> bool: ...

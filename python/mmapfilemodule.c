@@ -91,6 +91,10 @@ typedef struct {
     char private_; /* MAP_PRIVATE: copy-on-write, or private anonymous */
     char anon;
     char trackfd;
+    /* reserve=N: while buffers are exported, resize() may move the end
+     * but not below export_len, the longest buffer handed out since the
+     * exports were last all released, nor past the reservation. */
+    uint64_t export_len;
 } MmapObject;
 
 static PyTypeObject Mmap_Type;
@@ -454,12 +458,13 @@ typedef struct {
     long long offset;
     PyObject *window_obj; /* None: a whole map */
     Py_ssize_t window;
+    Py_ssize_t reserve; /* bytes of address space to grow into; 0: none */
 } NewArgs;
 
 static int parse_new_args(PyObject *args, PyObject *kwds, NewArgs *a)
 {
-    static char *kwlist[] = {"fileno", "length",  "flags",  "prot", "access",
-                             "offset", "trackfd", "window", NULL};
+    static char *kwlist[] = {"fileno", "length",  "flags",  "prot",    "access",
+                             "offset", "trackfd", "window", "reserve", NULL};
     a->flags = MAP_SHARED;
     a->prot = PROT_READ | PROT_WRITE;
     a->access = ACCESS_DEFAULT;
@@ -467,11 +472,23 @@ static int parse_new_args(PyObject *args, PyObject *kwds, NewArgs *a)
     a->offset = 0;
     a->window_obj = Py_None;
     a->window = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "in|iiiL$pO:mmap", kwlist,
+    a->reserve = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "in|iiiL$pOn:mmap", kwlist,
                                      &a->fd, &a->length, &a->flags, &a->prot,
                                      &a->access, &a->offset, &a->trackfd,
-                                     &a->window_obj))
+                                     &a->window_obj, &a->reserve))
         return -1;
+    if (a->reserve < 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "reserve must be a size in bytes (0: none)");
+        return -1;
+    }
+    if (a->reserve > 0 && !a->trackfd) {
+        PyErr_SetString(PyExc_ValueError,
+                        "reserve= needs trackfd=True: a reserved map grows "
+                        "its file through the descriptor");
+        return -1;
+    }
     if (a->length < 0) {
         PyErr_SetString(PyExc_OverflowError,
                         "memory mapped length must be positive");
@@ -605,10 +622,12 @@ static PyObject *Mmap_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         opts.flags |= MMF_WINDOWED;
         opts.window_size = (uint64_t)a.window;
     }
+    opts.reserve = (uint64_t)a.reserve;
     int rc;
     /* The object is not visible to any other thread yet. */
-    Py_BEGIN_ALLOW_THREADS if (anon) rc = mmf_open_anon(
-        m, (uint64_t)a.length, private_ ? MMF_ANON_PRIVATE : MMF_ANON_SHARED);
+    Py_BEGIN_ALLOW_THREADS if (anon) rc = mmf_open_anon_reserve(
+        m, (uint64_t)a.length, private_ ? MMF_ANON_PRIVATE : MMF_ANON_SHARED,
+        opts.reserve);
     else rc = mmf_open_fd(m, a.fd, &opts);
     Py_END_ALLOW_THREADS if (rc == 0 && a.length == 0 && mmf_length(m) == 0)
         rc = MMF_EEMPTY; /* a writable map of an empty file: still refused */
@@ -938,13 +957,29 @@ static int set_file_end(MmapObject *self, uint64_t new_size)
     return rc;
 }
 
+/* With a reservation the memory under exported buffers never moves while
+ * the length stays in it: such a resize may go ahead, as long as it does
+ * not cut into a buffer. */
+static int resize_keeps_buffers(MmapObject *self, Py_ssize_t new_size)
+{
+    uint64_t room = mmf_reservation(self->m), fsize;
+    if (new_size < 0 || (uint64_t)new_size < self->export_len ||
+        (uint64_t)new_size > room)
+        return 0;
+    /* set_file_end() passes through new_size + 1 when the file is longer:
+     * at the reservation's end that step would move the map. */
+    return (uint64_t)new_size < room || self->anon ||
+           (mmf_file_size(self->m, &fsize) == 0 &&
+            fsize <= self->offset + (uint64_t)new_size);
+}
+
 static PyObject *Mmap_resize(MmapObject *self, PyObject *arg)
 {
     Py_ssize_t new_size;
     if (as_ssize(arg, &new_size) != 0)
         return NULL;
     CHECK_OPEN(self, NULL);
-    if (self->exports > 0) {
+    if (self->exports > 0 && !resize_keeps_buffers(self, new_size)) {
         PyErr_SetString(PyExc_BufferError,
                         "mmap can't resize with extant buffers exported.");
         return NULL;
@@ -968,7 +1003,8 @@ static PyObject *Mmap_resize(MmapObject *self, PyObject *arg)
     /* The pages a shared anonymous map would grow by are not backed by
      * its shared memory object: touching them faults (CPython 3.13 refuses
      * this too). */
-    if (self->anon && !self->private_ && (uint64_t)new_size > self->size) {
+    if (self->anon && !self->private_ && (uint64_t)new_size > self->size &&
+        mmf_reservation(self->m) == 0) {
         PyErr_SetString(PyExc_ValueError,
                         "mmap: can't expand a shared anonymous mapping");
         return NULL;
@@ -1660,12 +1696,15 @@ static int Mmap_getbuffer(MmapObject *self, Py_buffer *view, int flags)
                           (Py_ssize_t)self->size, self->readonly, flags) < 0)
         return -1;
     self->exports++;
+    if (self->size > self->export_len)
+        self->export_len = self->size;
     return 0;
 }
 
 static void Mmap_releasebuffer(MmapObject *self, Py_buffer *view)
 {
-    self->exports--;
+    if (--self->exports == 0)
+        self->export_len = 0;
 }
 
 /* --- the type ----------------------------------------------------------- */
@@ -1745,13 +1784,16 @@ static PyBufferProcs Mmap_as_buffer = {
 PyDoc_STRVAR(
     Mmap_doc,
     "mmap(fileno, length, flags=MAP_SHARED, prot=PROT_WRITE|PROT_READ,\n"
-    "     access=ACCESS_DEFAULT, offset=0, *, trackfd=True, window=None)\n\n"
+    "     access=ACCESS_DEFAULT, offset=0, *, trackfd=True, window=None,\n"
+    "     reserve=0)\n\n"
     "Map length bytes of the file open on fileno (0: to the end of the file),\n"
     "or of anonymous memory when fileno is -1, as Python's mmap.mmap.  A\n"
     "file that shrinks under the map raises MappedFileError instead of\n"
     "crashing.  window=N maps the file through a sliding window of N bytes\n"
     "(0: the library's default) so that files larger than the address space\n"
-    "can be used; such a map does not export a buffer.");
+    "can be used; such a map does not export a buffer.  reserve=N holds N\n"
+    "bytes of address space: resize() within them never moves the map, so\n"
+    "it may grow while buffers (memoryview, numpy arrays) are exported.");
 
 static PyTypeObject Mmap_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "mmapfile.mmap",

@@ -94,6 +94,14 @@ struct mmf_map {
     uint64_t append_len;  /* the map's length after the last append ... */
     uint64_t append_size; /* ... and the file's size, or UINT64_MAX */
 
+    /* mmf_options.reserve (reserve.c): with resv_len > 0 the map lives at
+     * the front of resv_len bytes of address space held from open to close:
+     * `mapping` begins at the reservation's start and maps the file (or
+     * anonymous memory) for mapping.len bytes; the rest is held
+     * inaccessible, for the map to grow into without moving. */
+    uint64_t reserve; /* bytes asked for, counted from map byte 0 */
+    size_t resv_len;  /* bytes held from mapping.base; 0: no reservation */
+
     char errmsg[320];
     int os_error; /* errno / GetLastError() behind the last failure, or 0 */
 };
@@ -251,6 +259,41 @@ void mmf__os_unmap(mmf__mapping *mp);
 /* Change the size of a mapping in place or by moving it (Linux mremap).
  * MMF_ENOTSUP when the platform cannot: the core then unmaps and maps. */
 int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len);
+
+/* Reservations (reserve.c uses them).  mmf__os_reserve holds len bytes
+ * (a multiple of the granularity) of inaccessible address space; out->base
+ * is its start, out->len (the bytes mapped from the front) 0.
+ * mmf__os_reserve_map maps [mp->len, new_len) of the reservation in place,
+ * from fd at file offset mp->file_off + mp->len (anonymous memory when fd
+ * is MMF__NO_HANDLE), and sets mp->len = new_len; the bytes before mp->len
+ * are not touched.  mmf__os_reserve_trim gives [new_len, mp->len) back to
+ * the reservation (the mapped front stays where it is), leaving nothing of
+ * ours that would keep the file from being cut to file_end afterwards
+ * (Windows refuses to cut a file under a longer section of it).  Lengths are
+ * page multiples, at most resv_len.  On failure neither changes mp, nor any
+ * mapped byte; the reservation stays whole.  mmf__os_reserve_release
+ * unmaps all of it.  Where the platform cannot hold a reservation (Windows
+ * before 10 1803), mmf__os_reserve is MMF_ENOTSUP with a message. */
+int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out);
+/* MMF__MAP_PAST_EOF: a mapping may reach past the end of its file, the
+ * pages there faulting only when touched (POSIX).  Windows cannot map a
+ * view past its section, nor make a section longer than a file without
+ * growing the file. */
+#ifdef _WIN32
+#define MMF__MAP_PAST_EOF 0
+#else
+#define MMF__MAP_PAST_EOF 1
+#endif
+/* Grow the file from old_size (what the caller just saw) to new_size, with
+ * the blocks reserved as mmf__os_set_file_size(reserve=1) does, by the
+ * cheapest means for the amount (writing the zeros of a small growth). */
+int mmf__os_extend_file(mmf_map *m, mmf__handle fd, uint64_t old_size,
+                        uint64_t new_size);
+int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
+                        size_t new_len);
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
+                         uint64_t file_end);
+void mmf__os_reserve_release(mmf__mapping *mp, size_t resv_len);
 
 /* Write back [addr, addr+len) (addr page-aligned) and wait unless async. */
 int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async);
@@ -492,6 +535,27 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
  * decides when the old one goes. */
 int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len);
 
+/* --- reservations (reserve.c) ------------------------------------------ */
+
+/* Open: reserve m->reserve bytes (and the offset's lead) and map the first
+ * m->length of them.  Called by mmf__mapping_create for a reserved map. */
+int mmf__reserve_create(mmf_map *m);
+/* At open, before anything changes the file: 0 if `reserve` bytes from
+ * file offset `offset` can be reserved now (they are given back at once),
+ * else MMF_ENOMEM or MMF_ENOTSUP with a message naming the option. */
+int mmf__reserve_try(mmf_map *m, uint64_t offset, uint64_t reserve);
+/* Close: unmap the mapping and give back the reservation. */
+void mmf__reserve_release(mmf_map *m);
+/* mmf_resize of a reserved map once its arguments are checked: the file
+ * (if any) and the mapping take new_length (the file ends at new_end).  A
+ * refusal changes nothing. */
+int mmf__reserve_resize(mmf_map *m, uint64_t new_length, uint64_t new_end);
+/* A reserved map whose file already reaches offset + new_length (the
+ * policy's append wrote it) maps its new pages in place and takes that
+ * length; new_length lies within the reservation.  On failure nothing
+ * changed. */
+int mmf__reserve_follow(mmf_map *m, uint64_t new_length);
+
 /* Map the whole range, or for windowed maps nothing yet. */
 int mmf__mapping_create(mmf_map *m);
 void mmf__mapping_release(mmf_map *m);
@@ -504,7 +568,8 @@ void mmf__mapping_release(mmf_map *m);
  * mapping covers its whole length, so a published length says mapped). */
 static inline int mmf__unmapped(const mmf_map *m)
 {
-    return m->kind == MMF__KIND_FILE && !m->windowed && MMF__WIN_LEN(m) == 0;
+    return m->kind == MMF__KIND_FILE && !m->windowed && m->resv_len == 0 &&
+           MMF__WIN_LEN(m) == 0;
 }
 /* At open: map now (1) or on the first access that needs the mapping.
  * grew_file: the open extended the file (MMF_GROW). */

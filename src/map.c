@@ -54,6 +54,11 @@ int mmf_is_windowed(const mmf_map *m)
     return m != NULL && m->is_open && m->windowed;
 }
 
+uint64_t mmf_reservation(const mmf_map *m)
+{
+    return m != NULL && m->is_open && m->resv_len > 0 ? m->reserve : 0;
+}
+
 size_t mmf_page_size(void)
 {
     return mmf__os_page_size();
@@ -74,6 +79,41 @@ int mmf_file_size(mmf_map *m, uint64_t *size)
         return 0;
     }
     return mmf__os_file_size(m, m->fd, size);
+}
+
+/* mmf_options.reserve: what a reservation cannot be combined with, and
+ * its range, checked before anything changes the file. */
+static int check_reserve(mmf_map *m, const mmf_options *o)
+{
+    if (o->flags & (MMF_WINDOWED | MMF_WINDOW_FALLBACK))
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: mmf_options.reserve is for whole maps; a "
+                         "windowed map (MMF_WINDOWED, MMF_WINDOW_FALLBACK) "
+                         "moves its window and has no address to keep");
+    if (o->access == MMF_ACCESS_COPY)
+        return mmf__fail(m, MMF_EINVAL,
+                         "open: mmf_options.reserve with MMF_ACCESS_COPY: a "
+                         "copy-on-write map of a file cannot be resized, so "
+                         "there is nothing to reserve for");
+    uint64_t end;
+    if (o->reserve > (uint64_t)INT64_MAX ||
+        mmf__add_u64(o->offset, o->reserve, &end) || end > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW,
+                         "open: offset %llu + reserve %llu "
+                         "(mmf_options.reserve) overflows the largest file "
+                         "offset (2^63-1)",
+                         (unsigned long long)o->offset,
+                         (unsigned long long)o->reserve);
+    size_t fits;
+    if (mmf__to_size(o->reserve, &fits) ||
+        o->reserve > (uint64_t)SIZE_MAX - mmf__os_granularity())
+        return mmf__fail(m, MMF_ENOMEM,
+                         "open: reserve %llu bytes (mmf_options.reserve) do "
+                         "not fit in the address space of this process",
+                         (unsigned long long)o->reserve);
+    /* A trial reservation, so that MMF_GROW, MMF_TRUNCATE or MMF_CREATE
+     * never change a file for an open that cannot hold its reservation. */
+    return mmf__reserve_try(m, o->offset, o->reserve);
 }
 
 static int check_options(mmf_map *m, const mmf_options *o)
@@ -109,7 +149,7 @@ static int check_options(mmf_map *m, const mmf_options *o)
                          "open: window_size %llu is larger than half the "
                          "address space",
                          (unsigned long long)o->window_size);
-    return 0;
+    return o->reserve > 0 ? check_reserve(m, o) : 0;
 }
 
 /* The window size rounded up to the granularity, within size_t. */
@@ -144,6 +184,7 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->fd_dirty = 0;
     m->sync_writer = 0;
     m->append_size = UINT64_MAX;
+    m->reserve = o->reserve;
     int may_extend =
         m->access == MMF_ACCESS_WRITE && ((o->flags & MMF_GROW) || extend);
     int grown = 0;         /* this call extended the file ... */
@@ -393,9 +434,16 @@ int mmf_open_fd(mmf_map *m, int fd, const mmf_options *opts)
 
 int mmf_open_anon(mmf_map *m, uint64_t length, int anon_flags)
 {
+    return mmf_open_anon_reserve(m, length, anon_flags, 0);
+}
+
+int mmf_open_anon_reserve(mmf_map *m, uint64_t length, int anon_flags,
+                          uint64_t reserve)
+{
     if (m == NULL)
         return MMF_EINVAL;
     mmf_options o = MMF_OPTIONS_INIT;
+    o.reserve = reserve;
     int rc = check_options(m, &o);
     if (rc != 0)
         return rc;
@@ -697,7 +745,9 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
     int rc = mmf__check_open(m);
     if (rc != 0)
         return rc;
-    if (m->access == MMF_ACCESS_READ ||
+    /* A read-only map with a reservation may follow its file as another
+     * process grows or cuts it (reserve.c never changes that file). */
+    if ((m->access == MMF_ACCESS_READ && m->resv_len == 0) ||
         (m->access == MMF_ACCESS_COPY && m->kind != MMF__KIND_ANON))
         return mmf__fail(m, MMF_EACCES, "resize: cannot resize a %s map",
                          m->access == MMF_ACCESS_READ ? "read-only"
@@ -719,8 +769,11 @@ int mmf_resize(mmf_map *m, uint64_t new_length)
     if (new_length == m->length)
         return 0;
     m->append_size = UINT64_MAX; /* the policy's memory of the file's end */
-    rc = m->kind == MMF__KIND_ANON ? resize_anon(m, new_length)
-                                   : resize_file(m, new_length, new_end);
+    if (m->resv_len > 0)
+        rc = mmf__reserve_resize(m, new_length, new_end);
+    else
+        rc = m->kind == MMF__KIND_ANON ? resize_anon(m, new_length)
+                                       : resize_file(m, new_length, new_end);
     if (rc != 0)
         return rc;
     m->length = new_length;

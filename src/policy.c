@@ -66,6 +66,9 @@
 
 int mmf__policy_map_at_open(const mmf_map *m, int grew_file)
 {
+    /* A map with a reservation is there for its address: mapped now. */
+    if (m->reserve > 0)
+        return 1;
     if (!MMF__LAZY_MAPS || m->kind != MMF__KIND_FILE || !m->fd_io ||
         m->windowed)
         return 1;
@@ -259,10 +262,15 @@ static int size_before_append(mmf_map *m, uint64_t *size)
 int mmf__policy_append(mmf_map *m, const void *src, size_t n)
 {
     uint64_t end, file_end;
-    if (!m->fd_io || !mmf__unmapped(m) || m->access != MMF_ACCESS_WRITE ||
-        (m->flags & MMF_MAP_ALWAYS) || mmf__add_u64(m->pos, n, &end) ||
-        end <= m->length || mmf__add_u64(m->offset, end, &file_end) ||
-        file_end > (uint64_t)INT64_MAX)
+    /* A map with a reservation appends the same way while it stays inside
+     * it: the pages the file gains are then mapped in place, at the address
+     * the map already has (reserve.c).  Past it, the map moves: resize. */
+    int reserved = m->resv_len > 0;
+    if (!m->fd_io || !(mmf__unmapped(m) || reserved) ||
+        m->access != MMF_ACCESS_WRITE || (m->flags & MMF_MAP_ALWAYS) ||
+        mmf__add_u64(m->pos, n, &end) || end <= m->length ||
+        mmf__add_u64(m->offset, end, &file_end) ||
+        file_end > (uint64_t)INT64_MAX || (reserved && end > m->reserve))
         return 1; /* mmf_write's own path reports what is wrong */
     uint64_t old_size;
     int rc = size_before_append(m, &old_size);
@@ -281,6 +289,8 @@ int mmf__policy_append(mmf_map *m, const void *src, size_t n)
     size_t done;
     rc = mmf__os_pwrite(m, m->fd, (const char *)src + inside, n - inside,
                         m->offset + m->length, &done);
+    if (rc == 0 && reserved)
+        rc = mmf__reserve_follow(m, end);
     if (rc != 0) {
         uint64_t now;
         if (mmf__os_file_size(NULL, m->fd, &now) == 0 && now > old_size)

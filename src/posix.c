@@ -18,6 +18,9 @@
 #ifndef MAP_ANONYMOUS
 #define MAP_ANONYMOUS MAP_ANON
 #endif
+#ifndef MAP_NORESERVE /* a hint: where missing, PROT_NONE commits nothing */
+#define MAP_NORESERVE 0
+#endif
 
 /* Map errno of a failed OS call to our code, with the call in the message. */
 static int os_fail(mmf_map *m, int err, const char *call, const char *what)
@@ -556,6 +559,136 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
 #endif
 }
 
+/* --- reservations (mmf_options.reserve) -------------------------------------
+ * Address space held for a map to grow into without moving.  The
+ * reservation is an inaccessible private anonymous mapping that commits
+ * nothing (PROT_NONE + MAP_NORESERVE); the file is then mapped over the
+ * front of it with MAP_FIXED, and the tail given back by mapping PROT_NONE
+ * over it again.  MAP_FIXED only ever lands inside the reservation, which
+ * this object alone owns: MAP_FIXED over memory we do not own would
+ * silently replace someone else's mapping.  Neither step adds address
+ * space (Linux counts only the pages a MAP_FIXED mapping adds beyond those
+ * it replaces against RLIMIT_AS), so growth inside the reservation cannot
+ * run out of it. */
+
+/* Small growths write the zeros (one pwrite, whose block reservation says
+ * ENOSPC now as posix_fallocate would): posix_fallocate of a few hundred
+ * bytes costs twice a pwrite of them on ext4, and a log grows by a record
+ * at a time.  Large ones reserve blocks without writing them. */
+#define EXTEND_BY_WRITE 65536
+
+int mmf__os_extend_file(mmf_map *m, mmf__handle fd, uint64_t old_size,
+                        uint64_t new_size)
+{
+    static const char zeros[EXTEND_BY_WRITE];
+    if (new_size - old_size > sizeof zeros || old_size > (uint64_t)INT64_MAX ||
+        new_size > (uint64_t)INT64_MAX)
+        return mmf__os_set_file_size(m, fd, new_size, 1);
+    size_t n = (size_t)(new_size - old_size), done = 0;
+    while (done < n) {
+        ssize_t w = pwrite(fd, zeros, n - done, (off_t)(old_size + done));
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        int err = w < 0 ? errno : ENOSPC;
+        /* A part may have been written (a file-size limit met half-way):
+         * the file goes back to where it was. */
+        if (done > 0 && ftruncate(fd, (off_t)old_size) != 0) {
+            /* pwrite's error is the one worth reporting */
+        }
+        return os_fail(m, err, "pwrite", "extending the file");
+    }
+    return 0;
+}
+
+int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
+{
+    void *p = mmap(NULL, len, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        int err = errno;
+        char what[64];
+        snprintf(what, sizeof what, "reserve %zu bytes", len);
+        int rc = os_fail(m, err, "mmap", what);
+        /* Every other argument is fixed and valid: EINVAL (valgrind's
+         * answer to a length larger than any address space) means no room,
+         * as the kernel's ENOMEM does. */
+        return err == EINVAL ? MMF_ENOMEM : rc;
+    }
+    out->base = p;
+    out->len = 0;
+    out->os_extra = NULL;
+    return 0;
+}
+
+/* Put [at, at+len) of the reservation back to reserved: inaccessible, no
+ * pages, no file behind it.  Replacing the range keeps the reservation
+ * whole, where munmap would leave a hole for the next mmap to fill. */
+static int unreserve_to_none(char *addr, size_t len)
+{
+    void *p =
+        mmap(addr, len, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return p == MAP_FAILED ? -1 : 0;
+}
+
+int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
+                        size_t new_len)
+{
+    size_t at = mp->len; /* page-aligned, as is new_len */
+    size_t len = new_len - at;
+    uint64_t file_off = mp->file_off + at;
+    int flags = MAP_FIXED;
+    if (fd < 0)
+        flags |= MAP_ANONYMOUS | (m->anon_private ? MAP_PRIVATE : MAP_SHARED);
+    else
+        flags |= MAP_SHARED;
+    if (file_off > (uint64_t)INT64_MAX)
+        return mmf__fail(m, MMF_EOVERFLOW, "file offset %llu is too large",
+                         (unsigned long long)file_off);
+    void *p = mmap(mp->base + at, len, prot_for(m), flags, fd,
+                   fd < 0 ? 0 : (off_t)file_off);
+    if (p == MAP_FAILED) {
+        int err = errno;
+        /* A failed MAP_FIXED may already have unmapped the range it was to
+         * replace (mm/mmap.c did so before Linux 6.12): reserve it again,
+         * so that the reservation has no hole another mmap could fill. */
+        (void)unreserve_to_none(mp->base + at, len);
+        char what[96];
+        snprintf(what, sizeof what,
+                 "%zu bytes at file offset %llu inside the reservation", len,
+                 (unsigned long long)file_off);
+        return os_fail(m, err, "mmap", what);
+    }
+    mp->len = new_len;
+    return 0;
+}
+
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
+                         uint64_t file_end)
+{
+    (void)file_end; /* POSIX cuts a file under any mapping */
+    if (new_len >= mp->len)
+        return 0;
+    if (unreserve_to_none(mp->base + new_len, mp->len - new_len) != 0) {
+        int err = errno;
+        return os_fail(m, err, "mmap", "give back the reservation's tail");
+    }
+    mp->len = new_len;
+    return 0;
+}
+
+void mmf__os_reserve_release(mmf__mapping *mp, size_t resv_len)
+{
+    if (mp->base != NULL)
+        munmap(mp->base, resv_len);
+    mp->base = NULL;
+    mp->len = 0;
+}
+
 int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async)
 {
     if (msync(addr, len, async ? MS_ASYNC : MS_SYNC) != 0)
@@ -831,7 +964,11 @@ extern const mmf__extable_entry __stop_mmf_extable[]
     __attribute__((weak, visibility("hidden")));
 
 #if defined(__x86_64__)
-/* The copy probe.  Every instruction of it may fault; %rcx always holds
+/* The copy probe.  Its two inner labels are global (hidden) symbols: the
+ * handler refers to them from C, and under -flto (the Python module's
+ * build) the handler and this top-level asm may land in different
+ * partitions, where a file-local label is not found.  Every instruction
+ * of it may fault; %rcx always holds
  * the bytes not yet stored (rep movsb is restartable, and the loops count
  * down only after a store), which the fault stub returns.  Small copies
  * move 8 bytes at a time: `rep movsb` has a start-up cost of its own on
@@ -865,8 +1002,12 @@ __asm__(".text\n"
         "3:  rep movsb\n"
         "4:  xorl %eax, %eax\n"
         "    ret\n"
+        ".globl mmf__probe_copy_end\n"
+        ".hidden mmf__probe_copy_end\n"
         "mmf__probe_copy_end:\n"
         ".size mmf__probe_copy, .-mmf__probe_copy\n"
+        ".globl mmf__probe_copy_fault\n"
+        ".hidden mmf__probe_copy_fault\n"
         "mmf__probe_copy_fault:\n"
         "    movq %rcx, %rax\n"
         "    ret\n");

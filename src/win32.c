@@ -943,6 +943,348 @@ int mmf__os_remap(mmf_map *m, mmf__mapping *mp, size_t new_len)
     return MMF_ENOTSUP;
 }
 
+/* --- reservations (mmf_options.reserve) -------------------------------------
+ * Placeholders (Windows 10 1803): VirtualAlloc2 reserves a placeholder, a
+ * range of address space that only a view may replace.  A placeholder is
+ * split with VirtualFree(MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER), a view
+ * takes exactly one placeholder's place (MapViewOfFile3 with
+ * MEM_REPLACE_PLACEHOLDER), and UnmapViewOfFile2(MEM_PRESERVE_PLACEHOLDER)
+ * turns it back into one.  So nothing but our own views ever lands in the
+ * range.  The four calls are looked up at run time: where they are missing
+ * a reservation is MMF_ENOTSUP.
+ *
+ * A view cannot be cut, so the map is a list of views, one per growth,
+ * that cover [0, mp->len); the tail [mp->len, resv_len) is one
+ * placeholder.  A shrink unmaps the views past the new end and maps the
+ * part of the last one that stays again (anonymous memory from the same
+ * page-file section, which keeps the bytes; a file from a new section, so
+ * that no section of ours is longer than the file that is about to be
+ * cut, which Windows would refuse: ERROR_USER_MAPPED_FILE). */
+#ifndef MEM_COALESCE_PLACEHOLDERS
+#define MEM_COALESCE_PLACEHOLDERS 0x00000001
+#endif
+#ifndef MEM_PRESERVE_PLACEHOLDER
+#define MEM_PRESERVE_PLACEHOLDER 0x00000002
+#endif
+#ifndef MEM_REPLACE_PLACEHOLDER
+#define MEM_REPLACE_PLACEHOLDER 0x00004000
+#endif
+#ifndef MEM_RESERVE_PLACEHOLDER
+#define MEM_RESERVE_PLACEHOLDER 0x00040000
+#endif
+
+typedef void *(WINAPI *virtual_alloc2_fn)(HANDLE, void *, SIZE_T, ULONG, ULONG,
+                                          void *, ULONG);
+typedef void *(WINAPI *map_view3_fn)(HANDLE, HANDLE, void *, ULONG64, SIZE_T,
+                                     ULONG, ULONG, void *, ULONG);
+typedef BOOL(WINAPI *unmap_view2_fn)(HANDLE, void *, ULONG);
+
+static struct {
+    virtual_alloc2_fn virtual_alloc2;
+    map_view3_fn map_view3;
+    unmap_view2_fn unmap_view2;
+} ph;
+static INIT_ONCE ph_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK find_placeholder_calls(INIT_ONCE *once, void *p, void **c)
+{
+    (void)once, (void)p, (void)c;
+    /* kernelbase.dll exports them; kernel32.dll forwards them only on some
+     * releases (and Wine's does not). */
+    static const wchar_t *const dlls[] = {L"kernelbase.dll", L"kernel32.dll"};
+    for (int i = 0; i < 2 && ph.unmap_view2 == NULL; i++) {
+        ph.virtual_alloc2 = (virtual_alloc2_fn)lookup(dlls[i], "VirtualAlloc2");
+        ph.map_view3 = (map_view3_fn)lookup(dlls[i], "MapViewOfFile3");
+        ph.unmap_view2 = (unmap_view2_fn)lookup(dlls[i], "UnmapViewOfFile2");
+        if (!ph.virtual_alloc2 || !ph.map_view3 || !ph.unmap_view2)
+            ph.virtual_alloc2 = NULL, ph.map_view3 = NULL,
+            ph.unmap_view2 = NULL;
+    }
+    /* Exported is not enough: Wine 8 has VirtualAlloc2 but refuses
+     * MEM_RESERVE_PLACEHOLDER (ERROR_INVALID_PARAMETER).  One small
+     * placeholder tells, once, so that a later failure means what it says
+     * (no room) and not "unsupported". */
+    if (ph.virtual_alloc2 != NULL) {
+        void *probe = ph.virtual_alloc2(NULL, NULL, mmf__os_granularity(),
+                                        MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
+                                        PAGE_NOACCESS, NULL, 0);
+        if (probe == NULL)
+            ph.virtual_alloc2 = NULL;
+        else
+            VirtualFree(probe, 0, MEM_RELEASE);
+    }
+    return TRUE;
+}
+
+static int can_reserve(mmf_map *m)
+{
+    InitOnceExecuteOnce(&ph_once, find_placeholder_calls, NULL, NULL);
+    if (ph.virtual_alloc2 != NULL)
+        return 0;
+    return mmf__fail(m, MMF_ENOTSUP,
+                     "open: mmf_options.reserve needs placeholder "
+                     "reservations (VirtualAlloc2 with "
+                     "MEM_RESERVE_PLACEHOLDER, MapViewOfFile3, "
+                     "UnmapViewOfFile2: Windows 10 1803 or later), which "
+                     "this system lacks");
+}
+
+struct win_view {
+    size_t at, len;
+    HANDLE section; /* anonymous memory: its page-file section; else NULL */
+};
+
+struct win_resv {
+    size_t resv_len;
+    size_t count, cap;
+    struct win_view views[];
+};
+
+/* Moving the end of the file allocates its clusters (the header says where
+ * not): nothing cheaper to pick from. */
+int mmf__os_extend_file(mmf_map *m, mmf__handle fd, uint64_t old_size,
+                        uint64_t new_size)
+{
+    (void)old_size;
+    return mmf__os_set_file_size(m, fd, new_size, 1);
+}
+
+int mmf__os_reserve(mmf_map *m, size_t len, mmf__mapping *out)
+{
+    int rc = can_reserve(m);
+    if (rc != 0)
+        return rc;
+    struct win_resv *r = malloc(sizeof *r + 8 * sizeof r->views[0]);
+    if (r == NULL)
+        return mmf__fail(m, MMF_ENOMEM, "open: out of memory");
+    r->resv_len = len;
+    r->count = 0;
+    r->cap = 8;
+    void *p = ph.virtual_alloc2(NULL, NULL, len,
+                                MEM_RESERVE | MEM_RESERVE_PLACEHOLDER,
+                                PAGE_NOACCESS, NULL, 0);
+    if (p == NULL) {
+        DWORD err = GetLastError();
+        free(r);
+        char what[64];
+        snprintf(what, sizeof what, "reserve %zu bytes", len);
+        rc = os_fail(m, err, "VirtualAlloc2", what);
+        /* Placeholders work here (the probe said so): a refused size is a
+         * lack of room, whatever the error says. */
+        return err == ERROR_INVALID_PARAMETER ? MMF_ENOMEM : rc;
+    }
+    out->base = p;
+    out->len = 0;
+    out->os_extra = r;
+    return 0;
+}
+
+/* A section for [file_off, file_off + len) of fd, or of fresh page-file
+ * memory when fd is none.  A file's section ends at `limit` or at the
+ * file's end where that comes first (inside the last page): a longer
+ * section would extend a writable file, or keep it from being cut.  *view
+ * receives the bytes a view of it may span: len, or less where the section
+ * ends inside the last page (a view may not reach past its section; it
+ * still occupies the whole page, as MapViewOfFile's views do). */
+static int resv_section(mmf_map *m, mmf__handle fd, uint64_t file_off,
+                        size_t len, uint64_t limit, HANDLE *out, size_t *view)
+{
+    *view = len;
+    struct win_fd *w = win_fd_of(fd);
+    DWORD protect = m->access == MMF_ACCESS_READ && w != NULL ? PAGE_READONLY
+                                                              : PAGE_READWRITE;
+    HANDLE s;
+    if (w == NULL) {
+        s = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE,
+                               HI32(len), LO32(len), NULL);
+    } else if (w->file == INVALID_HANDLE_VALUE) {
+        HANDLE self = GetCurrentProcess();
+        if (!DuplicateHandle(self, w->section, self, &s, 0, FALSE,
+                             DUPLICATE_SAME_ACCESS))
+            s = NULL;
+    } else {
+        uint64_t size, end = file_off + len;
+        int rc = mmf__os_file_size(m, fd, &size);
+        if (rc != 0)
+            return rc;
+        if (end > size)
+            end = size;
+        if (end > limit)
+            end = limit;
+        if (end <= file_off)
+            return mmf__fail(m, MMF_EFAULT,
+                             "the mapped file shrank to %llu bytes: offset "
+                             "%llu cannot be mapped",
+                             (unsigned long long)size,
+                             (unsigned long long)file_off);
+        *view = (size_t)(end - file_off);
+        s = CreateFileMappingW(w->file, NULL, protect, HI32(end), LO32(end),
+                               NULL);
+    }
+    if (s == NULL)
+        return os_fail(m, GetLastError(), "CreateFileMappingW",
+                       "a piece of the reservation");
+    *out = s;
+    return 0;
+}
+
+/* Map a view of [at, at+len) of the reservation, which must be exactly one
+ * placeholder, from `section` at offset `sec_off`. */
+static int resv_view(mmf_map *m, char *base, size_t at, size_t len,
+                     HANDLE section, uint64_t sec_off)
+{
+    ULONG protect = m->access == MMF_ACCESS_READ && m->fd != MMF__NO_HANDLE
+                        ? PAGE_READONLY
+                        : PAGE_READWRITE;
+    void *p = ph.map_view3(section, GetCurrentProcess(), base + at, sec_off,
+                           len, MEM_REPLACE_PLACEHOLDER, protect, NULL, 0);
+    if (p == NULL) {
+        char what[96];
+        snprintf(what, sizeof what, "%zu bytes at offset %llu in place", len,
+                 (unsigned long long)sec_off);
+        return os_fail(m, GetLastError(), "MapViewOfFile3", what);
+    }
+    return 0;
+}
+
+/* Make [at, at+len) one placeholder, splitting it off the tail placeholder
+ * [at, resv_len) when it is shorter.  Idempotent in effect. */
+static void resv_split(char *base, size_t at, size_t len, size_t resv_len)
+{
+    if (at + len < resv_len)
+        (void)VirtualFree(base + at, len,
+                          MEM_RELEASE | MEM_PRESERVE_PLACEHOLDER);
+}
+
+/* Join the placeholders from `at` to the end again into one. */
+static void resv_coalesce(char *base, size_t at, size_t resv_len)
+{
+    if (at < resv_len)
+        (void)VirtualFree(base + at, resv_len - at,
+                          MEM_RELEASE | MEM_COALESCE_PLACEHOLDERS);
+}
+
+static int resv_push(mmf_map *m, mmf__mapping *mp, struct win_view v)
+{
+    struct win_resv *r = mp->os_extra;
+    if (r->count == r->cap) {
+        struct win_resv *n =
+            realloc(r, sizeof *r + 2 * r->cap * sizeof r->views[0]);
+        if (n == NULL)
+            return mmf__fail(m, MMF_ENOMEM, "out of memory");
+        n->cap *= 2;
+        mp->os_extra = r = n;
+    }
+    r->views[r->count++] = v;
+    return 0;
+}
+
+int mmf__os_reserve_map(mmf_map *m, mmf__mapping *mp, mmf__handle fd,
+                        size_t new_len)
+{
+    struct win_resv *r = mp->os_extra;
+    size_t at = mp->len, len = new_len - at;
+    struct win_fd *w = win_fd_of(fd);
+    /* Room in the list first: a view mapped and then forgotten would
+     * outlive the map. */
+    int rc = resv_push(m, mp, (struct win_view){0, 0, NULL});
+    if (rc != 0)
+        return rc;
+    r = mp->os_extra;
+    r->count--;
+    uint64_t file_off = mp->file_off + at;
+    HANDLE s;
+    size_t view;
+    if ((rc = resv_section(m, fd, file_off, len, UINT64_MAX, &s, &view)) != 0)
+        return rc;
+    uint64_t sec_off = w == NULL ? 0 : file_off;
+    resv_split(mp->base, at, len, r->resv_len);
+    rc = resv_view(m, mp->base, at, view, s, sec_off);
+    if (rc != 0) {
+        CloseHandle(s);
+        resv_coalesce(mp->base, at, r->resv_len);
+        return rc;
+    }
+    /* A file's view keeps its section alive; only page-file memory needs
+     * the handle again (to map a shrunk piece with its bytes). */
+    if (w != NULL) {
+        CloseHandle(s);
+        s = NULL;
+    }
+    r->views[r->count++] = (struct win_view){at, len, s};
+    mp->len = new_len;
+    return 0;
+}
+
+int mmf__os_reserve_trim(mmf_map *m, mmf__mapping *mp, size_t new_len,
+                         uint64_t file_end)
+{
+    struct win_resv *r = mp->os_extra;
+    if (r == NULL || new_len >= mp->len)
+        return 0;
+    HANDLE self = GetCurrentProcess();
+    while (r->count > 0 && r->views[r->count - 1].at >= new_len) {
+        struct win_view *v = &r->views[r->count - 1];
+        ph.unmap_view2(self, mp->base + v->at, MEM_PRESERVE_PLACEHOLDER);
+        if (v->section != NULL)
+            CloseHandle(v->section);
+        r->count--;
+        mp->len = v->at;
+    }
+    if (r->count > 0 && mp->len > new_len) {
+        /* The last view reaches past the new end: map its front again. */
+        struct win_view *v = &r->views[r->count - 1];
+        HANDLE s = v->section;
+        uint64_t sec_off = v->section != NULL ? 0 : mp->file_off + v->at;
+        int rc;
+        size_t view = new_len - v->at;
+        if (s == NULL &&
+            (rc = resv_section(m, m->fd, mp->file_off + v->at, new_len - v->at,
+                               file_end, &s, &view)) != 0) {
+            resv_coalesce(mp->base, mp->len, r->resv_len);
+            return rc; /* the view stays, longer than needed */
+        }
+        ph.unmap_view2(self, mp->base + v->at, MEM_PRESERVE_PLACEHOLDER);
+        resv_split(mp->base, v->at, new_len - v->at, v->at + v->len);
+        rc = resv_view(m, mp->base, v->at, view, s, sec_off);
+        if (v->section == NULL)
+            CloseHandle(s);
+        if (rc != 0) {
+            /* Nothing of the piece is mapped now: the map ends before it. */
+            if (v->section != NULL)
+                CloseHandle(v->section);
+            r->count--;
+            mp->len = v->at;
+            resv_coalesce(mp->base, mp->len, r->resv_len);
+            return rc;
+        }
+        v->len = new_len - v->at;
+        mp->len = new_len;
+    }
+    resv_coalesce(mp->base, mp->len, r->resv_len);
+    return 0;
+}
+
+void mmf__os_reserve_release(mmf__mapping *mp, size_t resv_len)
+{
+    struct win_resv *r = mp->os_extra;
+    if (mp->base != NULL && r != NULL) {
+        HANDLE self = GetCurrentProcess();
+        for (size_t i = r->count; i-- > 0;) {
+            ph.unmap_view2(self, mp->base + r->views[i].at,
+                           MEM_PRESERVE_PLACEHOLDER);
+            if (r->views[i].section != NULL)
+                CloseHandle(r->views[i].section);
+        }
+        resv_coalesce(mp->base, 0, resv_len);
+        VirtualFree(mp->base, 0, MEM_RELEASE);
+    }
+    free(r);
+    mp->base = NULL;
+    mp->len = 0;
+    mp->os_extra = NULL;
+}
+
 /* FlushViewOfFile writes the dirty pages and has no asynchronous form, so
  * MMF_FLUSH_ASYNC waits too. */
 int mmf__os_flush(mmf_map *m, void *addr, size_t len, int async)

@@ -42,6 +42,10 @@ int mmf__mapping_map(mmf_map *m, uint64_t start, uint64_t len)
 
 void mmf__mapping_release(mmf_map *m)
 {
+    if (m->resv_len > 0) {
+        mmf__reserve_release(m);
+        return;
+    }
     mmf__os_unmap(&m->mapping);
     m->data = NULL;
     m->win_start = 0;
@@ -50,6 +54,8 @@ void mmf__mapping_release(mmf_map *m)
 
 int mmf__mapping_create(mmf_map *m)
 {
+    if (m->reserve > 0) /* also when empty: the address is the point */
+        return mmf__reserve_create(m);
     if (m->windowed || m->length == 0)
         return 0;
     return mmf__mapping_map(m, 0, m->length);

@@ -30,5 +30,9 @@ for exe in "$tmp/seed-pc" "$tmp/proj/b/seed"; do
     check "run $(basename "$(dirname "$exe")")/$(basename "$exe")" sh -c \
         "LD_LIBRARY_PATH='$tmp/prefix/lib' '$exe' '$tmp/write_test.txt' && test \"\$(cat '$tmp/write_test.txt')\" = 'nmap is a cool feature!'"
 done
+# The log writer of examples/append_log.c: a reserved map that grows in
+# place, cut to its last record at exit; a second run appends after it.
+check "pkg-config build append_log" sh -c "cc -o '$tmp/append_log' '$root/examples/append_log.c' \$(pkg-config --cflags mmapfile) -L'$tmp/prefix/lib' -Wl,-Bstatic -lmmapfile -Wl,-Bdynamic -lpthread -lrt"
+check "run append_log" sh -c "'$tmp/append_log' '$tmp/app.log' one two && printf 'three\nfour\n' | '$tmp/append_log' '$tmp/app.log' && printf 'one\ntwo\nthree\nfour\n' | cmp - '$tmp/app.log'"
 echo "install: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
