@@ -117,6 +117,24 @@ static void adopt(mmf_map *m, const mmf__mapping *r, size_t resv_len,
     m->win_start = 0;
     m->win_len = length;
 }
+/* The two ways a reservation is refused at open, in one wording each. */
+static int reserve_too_large(mmf_map *m, uint64_t reserve)
+{
+    return mmf__fail(m, MMF_ENOMEM,
+                     "open: reserve %llu bytes (mmf_options.reserve) do not "
+                     "fit in the address space of this process",
+                     (unsigned long long)reserve);
+}
+
+static int reserve_refused(mmf_map *m, uint64_t reserve)
+{
+    saved_error why; /* the OS's reason, kept across the new message */
+    save_error(m, &why);
+    return mmf__fail(m, MMF_ENOMEM,
+                     "open: could not reserve %llu bytes of address space "
+                     "(mmf_options.reserve): %s",
+                     (unsigned long long)reserve, why.msg);
+}
 
 int mmf__reserve_create(mmf_map *m)
 {
@@ -124,20 +142,11 @@ int mmf__reserve_create(mmf_map *m)
     if (m->reserve < m->length) /* the header: raised to the length */
         m->reserve = m->length;
     if (span_of(m, m->reserve, mmf__os_granularity(), &total))
-        return mmf__fail(m, MMF_ENOMEM,
-                         "open: reserve %llu bytes (mmf_options.reserve) do "
-                         "not fit in the address space of this process",
-                         (unsigned long long)m->reserve);
+        return reserve_too_large(m, m->reserve);
     mmf__mapping r;
     int rc = reserve_and_map(m, total, mapped_for(m, m->length), &r);
-    if (rc == MMF_ENOMEM) {
-        saved_error why;
-        save_error(m, &why);
-        return mmf__fail(m, rc,
-                         "open: could not reserve %llu bytes of address "
-                         "space (mmf_options.reserve): %s",
-                         (unsigned long long)m->reserve, why.msg);
-    }
+    if (rc == MMF_ENOMEM)
+        return reserve_refused(m, m->reserve);
     if (rc != 0)
         return rc;
     adopt(m, &r, total, m->length);
@@ -153,20 +162,11 @@ int mmf__reserve_try(mmf_map *m, uint64_t offset, uint64_t reserve)
     if (mmf__add_u64(offset % gran, reserve, &total) ||
         mmf__add_u64(total, gran - 1, &total) ||
         mmf__to_size(total - total % gran, &len))
-        return mmf__fail(m, MMF_ENOMEM,
-                         "open: reserve %llu bytes (mmf_options.reserve) do "
-                         "not fit in the address space of this process",
-                         (unsigned long long)reserve);
+        return reserve_too_large(m, reserve);
     mmf__mapping r;
     int rc = mmf__os_reserve(m, len, &r);
-    if (rc == MMF_ENOMEM) {
-        saved_error why;
-        save_error(m, &why);
-        return mmf__fail(m, rc,
-                         "open: could not reserve %llu bytes of address "
-                         "space (mmf_options.reserve): %s",
-                         (unsigned long long)reserve, why.msg);
-    }
+    if (rc == MMF_ENOMEM)
+        return reserve_refused(m, reserve);
     if (rc == 0)
         mmf__os_reserve_release(&r, len);
     return rc;
