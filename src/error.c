@@ -64,6 +64,19 @@ int mmf__fail(mmf_map *m, int code, const char *fmt, ...)
     return code;
 }
 
+void mmf__save_error(const mmf_map *m, mmf__saved_error *s)
+{
+    snprintf(s->msg, sizeof s->msg, "%s", m->errmsg);
+    s->os_error = m->os_error;
+}
+
+int mmf__restore_error(mmf_map *m, const mmf__saved_error *s, int rc)
+{
+    (void)mmf__fail(m, rc, "%s", s->msg);
+    m->os_error = s->os_error;
+    return rc;
+}
+
 int mmf_os_error(const mmf_map *m)
 {
     return m != NULL ? m->os_error : 0;

@@ -128,6 +128,17 @@ struct mmf_map {
  * mmf__fail(m, MMF_ERANGE, "...")` reads as one step). */
 int mmf__fail(mmf_map *m, int code, const char *fmt, ...) MMF__PRINTF(3, 4);
 
+/* The first error of a call, kept while an undo step (cutting a file back,
+ * mapping the old range again) runs and may write its own message:
+ * mmf__save_error before the undo, mmf__restore_error after it, which
+ * returns rc with the saved message and OS error back on the object. */
+typedef struct mmf__saved_error {
+    char msg[sizeof(((mmf_map *)0)->errmsg)];
+    int os_error;
+} mmf__saved_error;
+void mmf__save_error(const mmf_map *m, mmf__saved_error *s);
+int mmf__restore_error(mmf_map *m, const mmf__saved_error *s, int rc);
+
 /* The usual range check: [off, off+n) inside [0, limit).  Names `what` in
  * the message.  Returns 0, MMF_EOVERFLOW or MMF_ERANGE. */
 int mmf__check_range(mmf_map *m, const char *what, uint64_t off, uint64_t n,

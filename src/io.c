@@ -3,8 +3,6 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
-
 int mmf_seek(mmf_map *m, int64_t offset, int whence, uint64_t *newpos)
 {
     int rc = mmf__check_open(m);
@@ -152,13 +150,10 @@ static int undo_growth(mmf_map *m, uint64_t old_length, int rc)
 {
     if (m->length == old_length)
         return rc;
-    char why[sizeof m->errmsg];
-    int err = m->os_error;
-    snprintf(why, sizeof why, "%s", m->errmsg);
+    mmf__saved_error why;
+    mmf__save_error(m, &why);
     (void)mmf_resize(m, old_length);
-    (void)mmf__fail(m, rc, "%s", why);
-    m->os_error = err;
-    return rc;
+    return mmf__restore_error(m, &why, rc);
 }
 
 int mmf_write(mmf_map *m, const void *buf, size_t n)

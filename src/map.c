@@ -317,12 +317,10 @@ fail:
     if (grown) {
         /* A refused open leaves the file as it found it.  The first error
          * is the one to report. */
-        char why[sizeof m->errmsg];
-        int err = m->os_error;
-        snprintf(why, sizeof why, "%s", m->errmsg);
+        mmf__saved_error why;
+        mmf__save_error(m, &why);
         (void)mmf__os_set_file_size(m, fd, old_size, 0);
-        (void)mmf__fail(m, rc, "%s", why);
-        m->os_error = err;
+        (void)mmf__restore_error(m, &why, rc);
     }
     mmf__os_close(fd);
     m->fd = MMF__NO_HANDLE;
@@ -617,17 +615,17 @@ static int cut_unmapped(mmf_map *m, uint64_t size)
     mmf__mapping_release(m);
     int rc = mmf__os_set_file_size(m, m->fd, size, 0);
     if (rc != 0 && had) {
-        char why[sizeof m->errmsg];
-        int err = m->os_error;
-        snprintf(why, sizeof why, "%s", m->errmsg);
-        if (mmf__mapping_map(m, start, len) != 0)
+        mmf__saved_error why;
+        mmf__save_error(m, &why);
+        if (mmf__mapping_map(m, start, len) != 0) {
             (void)mmf__fail(m, rc,
                             "%s; and the map could not be mapped again (%s): "
                             "close it",
-                            why, m->errmsg);
-        else
-            (void)mmf__fail(m, rc, "%s", why);
-        m->os_error = err;
+                            why.msg, m->errmsg);
+            m->os_error = why.os_error;
+        } else {
+            (void)mmf__restore_error(m, &why, rc);
+        }
     }
     return rc;
 }
@@ -711,12 +709,10 @@ static int resize_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
             if (grew) {
                 /* Cut back what this call added: nothing of it was
                  * written, and the error worth reporting is the first. */
-                char why[sizeof m->errmsg];
-                int err = m->os_error;
-                snprintf(why, sizeof why, "%s", m->errmsg);
+                mmf__saved_error why;
+                mmf__save_error(m, &why);
                 (void)mmf__os_set_file_size(m, m->fd, old_size, 0);
-                (void)mmf__fail(m, rc, "%s", why);
-                m->os_error = err;
+                (void)mmf__restore_error(m, &why, rc);
             }
             return rc;
         }

@@ -71,25 +71,6 @@ static size_t mapped_ahead(const mmf_map *m, size_t need)
     return ahead >= m->resv_len - need ? m->resv_len : need + ahead;
 }
 
-/* Keep the first error's message while a later undo step runs. */
-typedef struct saved_error {
-    char msg[sizeof(((mmf_map *)0)->errmsg)];
-    int os_error;
-} saved_error;
-
-static void save_error(const mmf_map *m, saved_error *s)
-{
-    snprintf(s->msg, sizeof s->msg, "%s", m->errmsg);
-    s->os_error = m->os_error;
-}
-
-static int restore_error(mmf_map *m, const saved_error *s, int rc)
-{
-    (void)mmf__fail(m, rc, "%s", s->msg);
-    m->os_error = s->os_error;
-    return rc;
-}
-
 /* Hold `len` bytes (already granularity-rounded) and map the first `need`
  * of them; *out receives the reservation, untouched on failure. */
 static int reserve_and_map(mmf_map *m, size_t len, size_t need,
@@ -128,8 +109,8 @@ static int reserve_too_large(mmf_map *m, uint64_t reserve)
 
 static int reserve_refused(mmf_map *m, uint64_t reserve)
 {
-    saved_error why; /* the OS's reason, kept across the new message */
-    save_error(m, &why);
+    mmf__saved_error why; /* the OS's reason, kept across the new message */
+    mmf__save_error(m, &why);
     return mmf__fail(m, MMF_ENOMEM,
                      "open: could not reserve %llu bytes of address space "
                      "(mmf_options.reserve): %s",
@@ -222,10 +203,10 @@ static int ungrow_file(mmf_map *m, uint64_t old_size, int grew, int rc)
 {
     if (!grew)
         return rc;
-    saved_error why;
-    save_error(m, &why);
+    mmf__saved_error why;
+    mmf__save_error(m, &why);
     (void)mmf__os_set_file_size(m, m->fd, old_size, 0);
-    return restore_error(m, &why, rc);
+    return mmf__restore_error(m, &why, rc);
 }
 
 /* Growth past the reservation: a new one, twice as large (so that a map
@@ -293,10 +274,10 @@ static int grow_inside(mmf_map *m, uint64_t new_length, uint64_t cut_to)
     }
     if (cut_to != UINT64_MAX &&
         (rc = mmf__os_set_file_size(m, m->fd, cut_to, 0)) != 0) {
-        saved_error why;
-        save_error(m, &why);
+        mmf__saved_error why;
+        mmf__save_error(m, &why);
         (void)mmf__os_reserve_trim(m, &m->mapping, old, UINT64_MAX);
-        return restore_error(m, &why, rc);
+        return mmf__restore_error(m, &why, rc);
     }
     return 0;
 }
@@ -307,11 +288,11 @@ static int grow_inside(mmf_map *m, uint64_t new_length, uint64_t cut_to)
  * where nothing reaches it, and a later growth maps from its end. */
 static void trim(mmf_map *m, uint64_t new_length, uint64_t new_end)
 {
-    saved_error before;
-    save_error(m, &before);
+    mmf__saved_error before;
+    mmf__save_error(m, &before);
     (void)mmf__os_reserve_trim(m, &m->mapping, mapped_for(m, new_length),
                                new_end);
-    (void)restore_error(m, &before, 0);
+    (void)mmf__restore_error(m, &before, 0);
 }
 
 /* A file map's shrink.  Where the OS cuts a file under a mapping of it
@@ -338,8 +319,8 @@ static int shrink_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
     rc = mmf__os_set_file_size(m, m->fd, new_end, 0);
     if (rc == 0 || m->mapping.len == old_mapped)
         return rc;
-    saved_error why;
-    save_error(m, &why);
+    mmf__saved_error why;
+    mmf__save_error(m, &why);
     if (mmf__os_reserve_map(m, &m->mapping, m->fd, old_mapped) != 0) {
         /* Only when the OS ran out of mappings in between: the map keeps
          * what is still mapped, and says so. */
@@ -354,7 +335,7 @@ static int shrink_file(mmf_map *m, uint64_t new_length, uint64_t new_end)
                         why.msg, (unsigned long long)m->length);
         return rc;
     }
-    return restore_error(m, &why, rc);
+    return mmf__restore_error(m, &why, rc);
 }
 
 int mmf__reserve_follow(mmf_map *m, uint64_t new_length)
