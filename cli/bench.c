@@ -634,21 +634,30 @@ static int modify_durable_mmf(bench_ctx *c, uint64_t *check)
     return modify_mmf(c, 1);
 }
 
+/* The plain-I/O baseline of a one-shot read: open, read one block into
+ * c->buf, close. */
+static int open_read_close(bench_ctx *c, const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    ssize_t r;
+
+    if (fd < 0)
+        return sys_error(c, "open");
+    r = read(fd, c->buf, BLOCK);
+    close(fd);
+    if (r != BLOCK)
+        return sys_error(c, "read");
+    return 0;
+}
+
 static int open_base(bench_ctx *c, uint64_t *check)
 {
     uint64_t s = 0;
     int i;
 
     for (i = 0; i < NOPEN; i++) {
-        int fd = open(c->path, O_RDONLY);
-        ssize_t r;
-
-        if (fd < 0)
-            return sys_error(c, "open");
-        r = read(fd, c->buf, BLOCK);
-        close(fd);
-        if (r != BLOCK)
-            return sys_error(c, "read");
+        if (open_read_close(c, c->path) != 0)
+            return -1;
         s += c->buf[0];
     }
     *check = s;
@@ -684,15 +693,8 @@ static int small_base(bench_ctx *c, uint64_t *check)
     int i;
 
     for (i = 0; i < NSMALL; i++) {
-        int fd = open(c->small[i], O_RDONLY);
-        ssize_t r;
-
-        if (fd < 0)
-            return sys_error(c, "open");
-        r = read(fd, c->buf, BLOCK);
-        close(fd);
-        if (r != BLOCK)
-            return sys_error(c, "read");
+        if (open_read_close(c, c->small[i]) != 0)
+            return -1;
         s += sum_block(c->buf, BLOCK);
     }
     *check = s;
