@@ -82,6 +82,23 @@ static int move_window(mmf_map *m, uint64_t start, uint64_t len)
     return mmf__mapping_map(m, start, len);
 }
 
+/* Map range [off, off+need) is not in the current mapping: a lazy map is
+ * mapped now (1: ask again), a whole map has no such range (MMF_ERANGE),
+ * a windowed map moves its window (0: the caller's to do). */
+static int outside_window(mmf_map *m, uint64_t off, uint64_t need)
+{
+    if (mmf__unmapped(m) && m->length > 0) {
+        int rc = mmf__policy_map_now(m);
+        return rc != 0 ? rc : 1;
+    }
+    if (!m->windowed)
+        return mmf__fail(m, MMF_ERANGE,
+                         "offset %llu + %llu is outside the map (%llu bytes)",
+                         (unsigned long long)off, (unsigned long long)need,
+                         (unsigned long long)m->length);
+    return 0;
+}
+
 int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
               char **ptr, uint64_t *avail)
 {
@@ -95,18 +112,11 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
             return 0;
         }
     }
-    if (mmf__unmapped(m) && m->length > 0) {
-        /* A lazy map: the caller needs the mapping now. */
-        int rc = mmf__policy_map_now(m);
-        if (rc != 0)
-            return rc;
+    int rc = outside_window(m, off, need);
+    if (rc == 1)
         return mmf__span(m, off, need, want, ptr, avail);
-    }
-    if (!m->windowed)
-        return mmf__fail(m, MMF_ERANGE,
-                         "offset %llu + %llu is outside the map (%llu bytes)",
-                         (unsigned long long)off, (unsigned long long)need,
-                         (unsigned long long)m->length);
+    if (rc != 0)
+        return rc;
     /* Move the window: it starts at the granularity boundary at or below
      * `off` and is window_size long, clipped to the end of the map.  A
      * request that does not fit (a needle about as long as a window) gets
@@ -120,7 +130,7 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
         len = needed_end - start + m->window_size; /* both < 2^63 */
     if (len > m->length - start)
         len = m->length - start;
-    int rc = move_window(m, start, len);
+    rc = move_window(m, start, len);
     if (rc != 0)
         return rc;
     uint64_t rel = off - start;
@@ -142,18 +152,11 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
         *ptr = m->data + (end - m->win_start) - *avail;
         return 0;
     }
-    if (mmf__unmapped(m) && m->length > 0) {
-        /* A lazy map: the caller needs the mapping now. */
-        int rc = mmf__policy_map_now(m);
-        if (rc != 0)
-            return rc;
+    int rc = outside_window(m, from, need);
+    if (rc == 1)
         return mmf__span_back(m, end, need, want, ptr, avail);
-    }
-    if (!m->windowed)
-        return mmf__fail(m, MMF_ERANGE,
-                         "offset %llu + %llu is outside the map (%llu bytes)",
-                         (unsigned long long)from, (unsigned long long)need,
-                         (unsigned long long)m->length);
+    if (rc != 0)
+        return rc;
     /* The window ends at `end` and reaches back a whole window, or, for a
      * request longer than half a window, what it needs and half a window
      * more: each move then takes a caller walking backwards (rfind) at
@@ -164,7 +167,7 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
     if (need > reach - reach / 2)
         reach = need + reach / 2; /* both < 2^63 */
     uint64_t start = window_start_at(m, end > reach ? end - reach : 0);
-    int rc = move_window(m, start, end - start);
+    rc = move_window(m, start, end - start);
     if (rc != 0)
         return rc;
     uint64_t have = end - start;
