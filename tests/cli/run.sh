@@ -437,6 +437,12 @@ for w in d["workloads"]:
     if w.get("skipped") is None:
         assert w["baseline_median_s"] > 0 and w["mmapfile_median_s"] > 0, w
         assert w["ratio"] > 0, w
+refs = {w["name"]: w for w in d["workloads"] if "reference" in w}
+assert sorted(refs) == ["open_close", "small_files"], sorted(refs)
+for w in refs.values():
+    assert w["reference"] == "open+fstat+read+close", w
+    assert w["reference_median_s"] > 0 and w["reference_ratio"] > 0, w
+    assert w["mmapfile_vs_reference"] > 0, w
 ' && pass || fail "bench --json: missing workloads or values"
 [ ! -e "$BUILD/cli/test.out" ] && pass || fail "bench left test.out behind"
 
