@@ -399,7 +399,10 @@ MMF_EXTERN int mmf_view(mmf_map *m, uint64_t offset, size_t n, void **ptr);
 MMF_EXTERN int mmf_get_byte(mmf_map *m, uint64_t offset, uint8_t *out);
 MMF_EXTERN int mmf_set_byte(mmf_map *m, uint64_t offset, uint8_t value);
 
-/* Copy n bytes at offset out of the map into dst / from src into the map. */
+/* Copy n bytes at offset out of the map into dst / from src into the map.
+ * After MMF_EFAULT (the file shrank under the map), dst holds the map's
+ * bytes for a part of the range before the lost page, and is otherwise
+ * untouched; how much was copied is not specified. */
 MMF_EXTERN int mmf_copy_out(mmf_map *m, uint64_t offset, void *dst, size_t n);
 MMF_EXTERN int mmf_copy_in(mmf_map *m, uint64_t offset, const void *src,
                            size_t n);

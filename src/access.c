@@ -76,6 +76,30 @@ static int fault_error(mmf_map *m, mmf__guard *g, const void *base, size_t n,
  * is lost in the copy, and memcpy's wide loads win. */
 #define SMALL_COPY 256
 
+/* Larger copies go to memcpy in pieces of at most COPY_PIECE bytes.  On
+ * x86 glibc copies with `rep movsb` up to its rep_movsb_stop_threshold and
+ * with a vector loop above it; on AMD that threshold is the L2 size (512
+ * KiB to 1 MiB).  To or from a mapping the vector loop ran 15-25% slower
+ * here (Zen 5, 1 MiB and 4 MiB copies, hot and cold destinations), which
+ * put a 1 MiB mmf_read below a 1 MiB read(), whose kernel copy is `rep
+ * movsb` at every size (docs/performance.md, "Large copies").  Pieces
+ * below every L2 size keep each call on the path the kernel takes; where
+ * glibc has no such switch they cost one call per 256 KiB. */
+#define COPY_PIECE ((size_t)256 << 10)
+
+static void copy_in_pieces(void *dst, const void *src, size_t n)
+{
+    char *d = dst;
+    const char *s = src;
+    while (n > COPY_PIECE) {
+        memcpy(d, s, COPY_PIECE);
+        d += COPY_PIECE;
+        s += COPY_PIECE;
+        n -= COPY_PIECE;
+    }
+    memcpy(d, s, n);
+}
+
 int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
                       uint64_t map_off)
 {
@@ -99,7 +123,7 @@ int mmf__guarded_copy(mmf_map *m, void *dst, const void *src, size_t n,
         (const char *)src >= m->data && (const char *)src < m->data + m->win_len
             ? src
             : dst;
-    GUARDED(m, mapped, n, map_off, memcpy(dst, src, n));
+    GUARDED(m, mapped, n, map_off, copy_in_pieces(dst, src, n));
     return 0;
 }
 
@@ -292,9 +316,10 @@ int mmf_set_byte(mmf_map *m, uint64_t offset, uint8_t value)
 int mmf_copy_out(mmf_map *m, uint64_t offset, void *dst, size_t n)
 {
     /* Fast path: a range inside the current mapping (every range of an
-     * open whole map) needs no other check. */
+     * open whole map) needs no other check; a large copy asks the policy
+     * first. */
     char *in = mmf__in_window(m, offset, n);
-    if (MMF__LIKELY(in != NULL && dst != NULL && n > 0))
+    if (MMF__LIKELY(in != NULL && dst != NULL && n > 0 && n < MMF__LARGE_COPY))
         return mmf__guarded_copy(m, dst, in, n, offset);
     int rc = mmf__check_open(m);
     if (rc == 0)

@@ -89,8 +89,10 @@ struct mmf_map {
     /* What the access policy (policy.c) keeps: */
     int fd_io;         /* the descriptor can be read and written at offsets */
     unsigned fd_calls; /* accesses served through the descriptor so far */
-    int fd_dirty;      /* written through the descriptor since the last sync */
-    int sync_writer;   /* the caller has flushed with SYNC or DURABLE */
+    size_t fd_pass_bytes; /* bytes of large copies read through the
+                             descriptor (policy.c, first_pass_by_fd) */
+    int fd_dirty;    /* written through the descriptor since the last sync */
+    int sync_writer; /* the caller has flushed with SYNC or DURABLE */
     uint64_t append_len;  /* the map's length after the last append ... */
     uint64_t append_size; /* ... and the file's size, or UINT64_MAX */
 
@@ -577,6 +579,9 @@ void mmf__mapping_release(mmf_map *m);
 
 /* 1: whole file map whose mapping has not been made yet (a whole map's
  * mapping covers its whole length, so a published length says mapped). */
+/* Copies of at least this many bytes skip the access functions' fast path
+ * and ask the policy (policy.c, first_pass_by_fd). */
+#define MMF__LARGE_COPY ((size_t)256 << 10)
 static inline int mmf__unmapped(const mmf_map *m)
 {
     return m->kind == MMF__KIND_FILE && !m->windowed && m->resv_len == 0 &&
@@ -587,6 +592,9 @@ static inline int mmf__unmapped(const mmf_map *m)
 int mmf__policy_map_at_open(const mmf_map *m, int grew_file);
 /* Make the mapping of a lazy whole map now (no-op otherwise). */
 int mmf__policy_map_now(mmf_map *m);
+/* The whole map was faulted in (MMF_ADVICE_POPULATE): large copies take
+ * the mapping from now on. */
+void mmf__policy_mapping_warm(mmf_map *m);
 /* Copy [off, off+n) of the map out / in, or one byte, through the
  * descriptor if the policy says so.  Return 1 when the policy declines
  * (the caller then goes through the mapping), else 0 or an error code.

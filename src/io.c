@@ -66,7 +66,7 @@ int mmf_read(mmf_map *m, void *buf, size_t n, size_t *nread)
     if ((uint64_t)n > left)
         n = (size_t)left;
     char *p = mmf__in_window(m, m->pos, n);
-    if (MMF__LIKELY(p != NULL && n > 0))
+    if (MMF__LIKELY(p != NULL && n > 0 && n < MMF__LARGE_COPY))
         rc = mmf__guarded_copy(m, buf, p, n, m->pos);
     else
         rc = mmf_copy_out(m, m->pos, buf, n);

@@ -181,6 +181,7 @@ static int open_mapped(mmf_map *m, const mmf_options *o, int kind,
     m->pos = 0;
     m->fd_io = kind == MMF__KIND_FILE && !m->no_fd_io && mmf__os_fd_io(fd);
     m->fd_calls = 0;
+    m->fd_pass_bytes = 0;
     m->fd_dirty = 0;
     m->sync_writer = 0;
     m->append_size = UINT64_MAX;
@@ -898,6 +899,8 @@ int mmf_advise(mmf_map *m, uint64_t offset, uint64_t length, int advice)
         return rc;
     if (alen > 0 && (rc = mmf__os_advise(m, addr, alen, advice)) != 0)
         return rc;
+    if (advice == MMF_ADVICE_POPULATE && offset == 0 && length == m->length)
+        mmf__policy_mapping_warm(m);
     return advise_past_window(m, offset, length, advice);
 }
 

@@ -23,7 +23,9 @@
  *             calls, and copies once FD_CALLS_BEFORE_MAP have gone through
  *             the descriptor.
  *   read      copies (and byte reads) while unmapped: pread, for the first
- *             FD_CALLS_BEFORE_MAP calls.
+ *             FD_CALLS_BEFORE_MAP calls.  Copies of MMF__LARGE_COPY bytes
+ *             or more: pread until such copies have read the map's length
+ *             (its first pass), mapped or not.
  *   write     copies while unmapped: pwrite, for the first
  *             FD_CALLS_BEFORE_MAP calls; always once the caller flushes
  *             with SYNC/DURABLE (then also when mapped, where the platform
@@ -127,9 +129,60 @@ static int young(const mmf_map *m)
 #endif
 }
 
-static int reads_by_fd(const mmf_map *m)
+/* A large copy read through the descriptor while the map has not yet
+ * served its length in such copies: the first pass over a file.  pread
+ * moves the bytes with the kernel's copy and no page fault, where the
+ * mapping's first touch of each folio faults; the faults are paid only
+ * once the data is read again, when the mapping's memcpy wins (one pass
+ * over a cold 64 MiB file in 1 MiB pieces: pread 2.5 ms, mapping 3.1 ms;
+ * a warm pass through the mapping 2.0 ms: docs/performance.md, "Large
+ * copies").  Also on a mapped map, which the descriptor sees coherently
+ * where MMF__LAZY_MAPS holds; never on a copy-on-write mapping (its own
+ * changes are not in the file), a windowed map, or MMF_MAP_ALWAYS /
+ * MMF_POPULATE (the caller asked for the mapping). */
+static int first_pass_by_fd(mmf_map *m, size_t n)
 {
-    return m->fd_io && mmf__unmapped(m) && young(m);
+    if (!MMF__LAZY_MAPS || n < MMF__LARGE_COPY || !m->fd_io ||
+        m->kind != MMF__KIND_FILE || m->windowed ||
+        (m->flags & (MMF_MAP_ALWAYS | MMF_POPULATE)) ||
+        (m->access == MMF_ACCESS_COPY && !mmf__unmapped(m)))
+        return 0;
+        /* Relaxed and not one atomic add: threads sharing the map may lose a
+         * count between them, which only lengthens the first pass. */
+#if defined(__GNUC__)
+    size_t done = __atomic_load_n(&m->fd_pass_bytes, __ATOMIC_RELAXED);
+#else
+    size_t done = m->fd_pass_bytes;
+#endif
+    if (done >= m->length)
+        return 0;
+    done = done + n < done ? SIZE_MAX : done + n;
+#if defined(__GNUC__)
+    __atomic_store_n(&m->fd_pass_bytes, done, __ATOMIC_RELAXED);
+#else
+    m->fd_pass_bytes = done;
+#endif
+    return 1;
+}
+
+void mmf__policy_mapping_warm(mmf_map *m)
+{
+#if defined(__GNUC__)
+    __atomic_store_n(&m->fd_pass_bytes, SIZE_MAX, __ATOMIC_RELAXED);
+#else
+    m->fd_pass_bytes = SIZE_MAX;
+#endif
+}
+
+static int reads_by_fd(mmf_map *m, size_t n)
+{
+    if (n >= MMF__LARGE_COPY)
+        return first_pass_by_fd(m, n);
+    if (m->fd_io && mmf__unmapped(m) && young(m)) {
+        count_fd_call(m);
+        return 1;
+    }
+    return 0;
 }
 
 static int writes_by_fd(const mmf_map *m)
@@ -230,9 +283,8 @@ static int fd_write(mmf_map *m, uint64_t off, const void *src, size_t n)
 
 int mmf__policy_copy_out(mmf_map *m, uint64_t off, void *dst, size_t n)
 {
-    if (!reads_by_fd(m))
+    if (!reads_by_fd(m, n))
         return 1;
-    count_fd_call(m);
     return fd_read(m, off, dst, n);
 }
 

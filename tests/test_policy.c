@@ -439,6 +439,171 @@ static int mappings_of(const char *path)
     return n;
 }
 
+/* Bytes of `path` in this process's page tables: the Rss of its
+ * mappings in /proc/self/smaps (-1 if unreadable). */
+static long long rss_of(const char *path)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (f == NULL)
+        return -1;
+    char line[4096];
+    long long rss = 0;
+    int ours = 0;
+    size_t plen = strlen(path);
+    while (fgets(line, sizeof line, f) != NULL) {
+        size_t len = strcspn(line, "\n");
+        long long kb;
+        /* A mapping's first line: "start-end perms offset dev inode path". */
+        if (line[0] != '\0' && strchr("0123456789abcdef", line[0]) != NULL &&
+            strchr(line, '-') != NULL && strchr(line, '-') < strchr(line, ' '))
+            ours = len >= plen && memcmp(line + len - plen, path, plen) == 0;
+        else if (ours && sscanf(line, "Rss: %lld kB", &kb) == 1)
+            rss += kb * 1024;
+    }
+    fclose(f);
+    return rss;
+}
+
+#define LARGE_FILE (4u << 20)
+#define LARGE_PIECE (1u << 20)
+
+/* One pass over the map in LARGE_PIECE copies; every byte checked. */
+static void read_pass(mmf_map *m, const char *data, char *buf)
+{
+    for (size_t off = 0; off < LARGE_FILE; off += LARGE_PIECE) {
+        memset(buf, 0, LARGE_PIECE);
+        assert_int_equal(mmf_copy_out(m, off, buf, LARGE_PIECE), 0);
+        assert_memory_equal(buf, data + off, LARGE_PIECE);
+    }
+}
+
+/* Large copies read a map's first pass through the descriptor, mapped or
+ * not: no page of the mapping is touched until the data is read again. */
+static void large_copies_read_the_first_pass_through_the_descriptor(void **s)
+{
+    (void)s;
+    const char *p = th_path("large-pass");
+    char real[4096];
+    char *data = malloc(LARGE_FILE), *buf = malloc(LARGE_PIECE);
+    assert_non_null(data);
+    assert_non_null(buf);
+    th_fill(data, LARGE_FILE, 31);
+    assert_int_equal(th_write_file(p, data, LARGE_FILE), 0);
+    assert_non_null(realpath(p, real));
+
+    /* A lazy map stays unmapped through its first pass, and maps on the
+     * second. */
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    read_pass(m, data, buf);
+    assert_true(unmapped(m));
+    assert_int_equal(m->fd_pass_bytes, LARGE_FILE);
+    read_pass(m, data, buf);
+    assert_true(mapped(m));
+    assert_int_equal(rss_of(real), LARGE_FILE);
+    mmf_free(m);
+
+    /* A map already mapped (mmf_pointer) reads its first pass through the
+     * descriptor too: its pages enter the page tables on the second. */
+    m = open_file(p, MMF_ACCESS_READ, 0);
+    void *ptr;
+    uint64_t len;
+    assert_int_equal(mmf_pointer(m, &ptr, &len), 0);
+    assert_int_equal(rss_of(real), 0);
+    read_pass(m, data, buf);
+    assert_int_equal(rss_of(real), 0);
+    read_pass(m, data, buf);
+    assert_int_equal(rss_of(real), LARGE_FILE);
+    /* mmf_read takes the same path as mmf_copy_out. */
+    size_t got;
+    assert_int_equal(mmf_seek(m, 0, MMF_SEEK_SET, NULL), 0);
+    assert_int_equal(mmf_read(m, buf, LARGE_PIECE, &got), 0);
+    assert_int_equal(got, LARGE_PIECE);
+    assert_memory_equal(buf, data, LARGE_PIECE);
+    mmf_free(m);
+
+    /* MMF_MAP_ALWAYS, and a map populated whole, read through the
+     * mapping from the first copy. */
+    m = open_file(p, MMF_ACCESS_READ, MMF_MAP_ALWAYS);
+    read_pass(m, data, buf);
+    assert_int_equal(rss_of(real), LARGE_FILE);
+    assert_int_equal(m->fd_pass_bytes, 0);
+    mmf_free(m);
+    m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_int_equal(mmf_advise(m, 0, 0, MMF_ADVICE_POPULATE), 0);
+    read_pass(m, data, buf);
+    assert_int_equal(m->fd_pass_bytes, SIZE_MAX);
+    mmf_free(m);
+
+    /* A copy-on-write map's own changes are not in the file: once it has
+     * any, large copies read the mapping. */
+    m = open_file(p, MMF_ACCESS_COPY, 0);
+    assert_int_equal(mmf_set_byte(m, 5, 'X'), 0);
+    assert_int_equal(mmf_copy_out(m, 0, buf, LARGE_PIECE), 0);
+    assert_int_equal(buf[5], 'X');
+    assert_memory_equal(buf + 6, data + 6, LARGE_PIECE - 6);
+    mmf_free(m);
+    assert_int_equal(th_file_size(p), LARGE_FILE);
+    free(data);
+    free(buf);
+}
+
+/* A large copy from a map whose file another process cut: the bytes and
+ * the error of the descriptor path are the mapping's. */
+static void large_copy_after_truncation(int flags, int mapped_first, char *out,
+                                        size_t cap)
+{
+    const char *p = th_path("large-trunc");
+    const size_t cut = 300 * 1024 + 100, piece = 512 * 1024;
+    char *data = malloc(LARGE_FILE), *buf = malloc(piece);
+    assert_non_null(data);
+    assert_non_null(buf);
+    memset(data, 'q', LARGE_FILE);
+    assert_int_equal(th_write_file(p, data, LARGE_FILE), 0);
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, flags);
+    void *ptr;
+    uint64_t len;
+    if (mapped_first)
+        assert_int_equal(mmf_pointer(m, &ptr, &len), 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(truncate(p, (off_t)cut) == 0 ? 0 : 1);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    memset(buf, '-', piece);
+    int rc = mmf_copy_out(m, 0, buf, piece);
+    snprintf(out, cap, "rc %d: %s", rc, mmf_errmsg(m));
+    /* After MMF_EFAULT dst is unspecified, but no byte of it is wrong:
+     * each is the file's, a zero of the last page, or untouched (memcpy
+     * from the mapping stops up to a vector short of the lost page; the
+     * descriptor path stops at it). */
+    size_t page_end = (cut + PAGE - 1) / PAGE * PAGE;
+    for (size_t i = 0; i < page_end; i++)
+        if (buf[i] != (i < cut ? 'q' : 0) && buf[i] != '-')
+            fail_msg("byte %zu is %d after the fault", i, buf[i]);
+    if (!flags)
+        for (size_t i = 0; i < page_end; i++)
+            assert_int_equal(buf[i], i < cut ? 'q' : 0);
+    mmf_free(m);
+    assert_int_equal(th_file_size(p), (long long)cut);
+    free(data);
+    free(buf);
+}
+
+static void large_copies_report_truncation_as_the_mapping_does(void **s)
+{
+    (void)s;
+    char by_map[512], lazy[512], mapped_first[512];
+    large_copy_after_truncation(MMF_MAP_ALWAYS, 0, by_map, sizeof by_map);
+    large_copy_after_truncation(0, 0, lazy, sizeof lazy);
+    large_copy_after_truncation(0, 1, mapped_first, sizeof mapped_first);
+    if (strcmp(lazy, by_map) != 0 || strcmp(mapped_first, by_map) != 0)
+        fail_msg("mapping: %s\nlazy map: %s\nmapped map: %s", by_map, lazy,
+                 mapped_first);
+    assert_non_null(strstr(by_map, "rc -13"));
+    assert_non_null(strstr(by_map, "at offset 311296"));
+}
+
 static void threads_sharing_a_lazy_map_make_one_mapping(void **state)
 {
     (void)state;
@@ -487,6 +652,9 @@ int main(void)
         cmocka_unit_test(refused_growth_leaves_the_file_as_it_was),
         cmocka_unit_test(append_mode_descriptors_write_in_place),
         cmocka_unit_test(threads_sharing_a_lazy_map_make_one_mapping),
+        cmocka_unit_test(
+            large_copies_read_the_first_pass_through_the_descriptor),
+        cmocka_unit_test(large_copies_report_truncation_as_the_mapping_does),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
