@@ -87,8 +87,9 @@ struct mmf_map {
     int no_fd_io;
 
     /* What the access policy (policy.c) keeps: */
-    int fd_io;         /* the descriptor can be read and written at offsets */
-    unsigned fd_calls; /* accesses served through the descriptor so far */
+    int fd_io;          /* the descriptor can be read and written at offsets */
+    int fd_offset_ours; /* fd's file offset is ours alone (mmf_open_path) */
+    unsigned fd_calls;  /* accesses served through the descriptor so far */
     size_t fd_pass_bytes; /* bytes of large copies read through the
                              descriptor (policy.c, first_pass_by_fd) */
     int fd_dirty;    /* written through the descriptor since the last sync */
@@ -205,6 +206,11 @@ void mmf__os_close(mmf__handle fd);
 void mmf__os_lazy_lock(void);
 void mmf__os_lazy_unlock(void);
 int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size);
+/* The size of the regular file open on fd, asked as cheaply as the
+ * descriptor allows: offset_ours says that no one else reads its file
+ * offset (mmf_open_path's own descriptor), which may then move. */
+int mmf__os_regular_file_size(mmf_map *m, mmf__handle fd, int offset_ours,
+                              uint64_t *size);
 /* What mmf__os_file_size says of a device that maps but has no size
  * (/dev/zero, uio, DAX): any length reaches mmap(2), "to the end" is
  * refused at open. */

@@ -338,9 +338,13 @@ static int begin_open(mmf_map *m, const mmf_options *opts,
     if (m == NULL)
         return MMF_EINVAL;
     *o = opts != NULL ? opts : &default_options;
+    int rc = check_options(m, *o);
+    if (rc != 0)
+        return rc; /* the object, maybe open, stays as it is */
     m->size_at_open = UINT64_MAX;
     m->no_fd_io = 0;
-    return check_options(m, *o);
+    m->fd_offset_ours = 0;
+    return 0;
 }
 
 /* MMF_TRUNCATE destroys the file's content, which no later step can give
@@ -386,6 +390,7 @@ int mmf_open_path(mmf_map *m, const char *path, const mmf_options *opts)
     rc = mmf__os_open_path(m, path, writable, &created, &fd);
     if (rc != 0)
         return rc;
+    m->fd_offset_ours = 1;
     if (o->flags & MMF_TRUNCATE) {
         uint64_t end;
         if (mmf__add_u64(o->offset, o->length, &end))
@@ -446,6 +451,7 @@ int mmf_open_anon_reserve(mmf_map *m, uint64_t length, int anon_flags,
     int rc = check_options(m, &o);
     if (rc != 0)
         return rc;
+    m->fd_offset_ours = 0;
     if (anon_flags != MMF_ANON_SHARED && anon_flags != MMF_ANON_PRIVATE)
         return mmf__fail(m, MMF_EINVAL,
                          "open_anon: flags %d is not MMF_ANON_SHARED or "

@@ -254,7 +254,7 @@ static int fd_read(mmf_map *m, uint64_t off, void *dst, size_t n)
 static int fd_write(mmf_map *m, uint64_t off, const void *src, size_t n)
 {
     uint64_t size;
-    int rc = mmf__os_file_size(m, m->fd, &size);
+    int rc = mmf__os_regular_file_size(m, m->fd, m->fd_offset_ours, &size);
     if (rc != 0)
         return rc;
     uint64_t file_off = m->offset + off;

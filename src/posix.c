@@ -361,6 +361,22 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
     return 0;
 }
 
+/* lseek(SEEK_END) answers in 0.12 us where statx takes 0.33 us here, a
+ * twentieth of a 64-byte pwrite that must not extend the file (policy.c,
+ * fd_write), but it moves the file offset: only where the offset is ours. */
+int mmf__os_regular_file_size(mmf_map *m, mmf__handle fd, int offset_ours,
+                              uint64_t *size)
+{
+    if (offset_ours) {
+        off_t end = lseek(fd, 0, SEEK_END);
+        if (end >= 0) {
+            *size = (uint64_t)end;
+            return 0;
+        }
+    }
+    return mmf__os_file_size(m, fd, size);
+}
+
 int mmf__os_set_file_size(mmf_map *m, mmf__handle fd, uint64_t size,
                           int reserve)
 {

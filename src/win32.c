@@ -668,6 +668,13 @@ int mmf__os_file_size(mmf_map *m, mmf__handle fd, uint64_t *size)
     return 0;
 }
 
+int mmf__os_regular_file_size(mmf_map *m, mmf__handle fd, int offset_ours,
+                              uint64_t *size)
+{
+    (void)offset_ours; /* GetFileSizeEx moves nothing */
+    return mmf__os_file_size(m, fd, size);
+}
+
 /* SetFileInformationByHandle rather than SetFilePointerEx + SetEndOfFile:
  * a handle from mmf_open_fd shares its file pointer with the caller's
  * descriptor, which must not move.  `reserve` needs nothing more: moving

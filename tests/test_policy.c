@@ -382,6 +382,41 @@ static void append_mode_descriptors_write_in_place(void **state)
 #endif
 
 #ifndef _WIN32
+/* The descriptor path asks the file's size before each write.  On its own
+ * descriptor (mmf_open_path) it may move the file offset to ask; a
+ * descriptor shared with the caller (mmf_open_fd duplicates it: one
+ * offset) must keep the caller's offset where the caller left it. */
+static void descriptor_writes_leave_the_callers_offset(void **state)
+{
+    (void)state;
+    const char *p = th_path("offset");
+    char data[3 * PAGE], back[3 * PAGE];
+    th_fill(data, sizeof data, 41);
+    assert_int_equal(th_write_file(p, data, sizeof data), 0);
+    int fd = open(p, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(lseek(fd, 123, SEEK_SET), 123);
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    assert_int_equal(mmf_copy_in(m, 10, "XY", 2), 0); /* young: pwrite */
+    assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
+    assert_int_equal(mmf_copy_in(m, 5000, "ZW", 2), 0); /* sync writer */
+    assert_true(unmapped(m));
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 123);
+    mmf_free(m);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 123);
+    close(fd);
+    memcpy(data + 10, "XY", 2);
+    memcpy(data + 5000, "ZW", 2);
+    assert_int_equal(th_read_file(p, back, sizeof back), sizeof data);
+    assert_memory_equal(back, data, sizeof data);
+}
+#endif
+
+#ifndef _WIN32
 /* Threads sharing a lazy map (the read-only calls the header lets them
  * share): whichever call makes the first mapping, every thread reads the
  * right bytes throughout, and exactly one mapping is made. */
@@ -651,6 +686,7 @@ int main(void)
             descriptor_path_reports_truncation_as_the_mapping_does),
         cmocka_unit_test(refused_growth_leaves_the_file_as_it_was),
         cmocka_unit_test(append_mode_descriptors_write_in_place),
+        cmocka_unit_test(descriptor_writes_leave_the_callers_offset),
         cmocka_unit_test(threads_sharing_a_lazy_map_make_one_mapping),
         cmocka_unit_test(
             large_copies_read_the_first_pass_through_the_descriptor),
