@@ -173,6 +173,10 @@ static inline int mmf__to_size(uint64_t v, size_t *out)
 
 size_t mmf__os_page_size(void);
 size_t mmf__os_granularity(void);
+/* 1 if the process has a 64-bit address space with no limit set on it
+ * (RLIMIT_AS): there a map of many GiB finds room as surely as one of a
+ * few MiB (policy.c, LAZY_MAX_WIDE). */
+int mmf__os_address_space_is_wide(void);
 
 /* Open `path` for reading, or for reading and writing.  With create
  * non-NULL and *create set, a missing file is created, and *create says

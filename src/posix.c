@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -89,6 +90,14 @@ size_t mmf__os_page_size(void)
 size_t mmf__os_granularity(void)
 {
     return mmf__os_page_size();
+}
+
+int mmf__os_address_space_is_wide(void)
+{
+    if (sizeof(void *) < 8)
+        return 0;
+    struct rlimit rl;
+    return getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY;
 }
 
 /* A character device that is not a terminal maps if its driver says so:

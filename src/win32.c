@@ -189,6 +189,11 @@ size_t mmf__os_granularity(void)
     return system_info()->dwAllocationGranularity;
 }
 
+int mmf__os_address_space_is_wide(void)
+{
+    return 0; /* maps are made at open on Windows (MMF__LAZY_MAPS) */
+}
+
 /* --- functions Windows gained later, looked up once ---------------------- */
 
 typedef void (*any_fn)(void);
