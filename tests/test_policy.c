@@ -417,6 +417,53 @@ static void descriptor_writes_leave_the_callers_offset(void **state)
 #endif
 
 #ifndef _WIN32
+/* A file of more than 64 MiB is mapped at open unless the process has a
+ * 64-bit address space with no limit on it: there a one-shot read need
+ * not pay for a mapping (LAZY_MAX_WIDE). */
+static void large_files_are_lazy_where_the_address_space_is_wide(void **s)
+{
+    (void)s;
+    const char *p = th_path("sparse-128m");
+    const uint64_t size = (uint64_t)128 << 20;
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fseeko(f, (off_t)size - 1, SEEK_SET), 0);
+    assert_int_equal(fputc('e', f), 'e');
+    assert_int_equal(fclose(f), 0);
+    struct rlimit rl;
+    assert_int_equal(getrlimit(RLIMIT_AS, &rl), 0);
+    int wide = sizeof(void *) >= 8 && rl.rlim_cur == RLIM_INFINITY;
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    assert_int_equal(m->mapping.base == NULL, wide);
+    uint8_t b;
+    assert_int_equal(mmf_get_byte(m, size - 1, &b), 0);
+    assert_int_equal(b, 'e');
+    mmf_free(m);
+    if (!wide)
+        return;
+    /* Any limit on the address space: mapped at open again, so that a map
+     * with no room is refused by the open. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit lim = {(rlim_t)1 << 46, rl.rlim_max};
+        if (setrlimit(RLIMIT_AS, &lim) != 0)
+            _exit(10);
+        mmf_map *c = NULL;
+        mmf_options o = MMF_OPTIONS_INIT;
+        if (mmf_new(&c) != 0 || mmf_open_path(c, p, &o) != 0)
+            _exit(11);
+        _exit(c->mapping.base != NULL ? 0 : 12);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 10)
+        skip(); /* no RLIMIT_AS here */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+#endif
+
+#ifndef _WIN32
 /* Threads sharing a lazy map (the read-only calls the header lets them
  * share): whichever call makes the first mapping, every thread reads the
  * right bytes throughout, and exactly one mapping is made. */
@@ -687,6 +734,7 @@ int main(void)
         cmocka_unit_test(refused_growth_leaves_the_file_as_it_was),
         cmocka_unit_test(append_mode_descriptors_write_in_place),
         cmocka_unit_test(descriptor_writes_leave_the_callers_offset),
+        cmocka_unit_test(large_files_are_lazy_where_the_address_space_is_wide),
         cmocka_unit_test(threads_sharing_a_lazy_map_make_one_mapping),
         cmocka_unit_test(
             large_copies_read_the_first_pass_through_the_descriptor),
