@@ -160,10 +160,15 @@ typedef enum mmf_access {
  *
  * Without MMF_MAP_ALWAYS the library chooses the path of each access
  * (src/policy.c; the measurements in docs/performance.md).  A whole map of
- * a file of up to 64 MiB is mapped by the first access that needs the
- * mapping: mmf_pointer/mmf_view (which always return mapped memory),
- * searches, mmf_move, the page calls, or the 17th copy; until then copies
- * go through the descriptor (pread/pwrite).  Writes that grow an MMF_GROW
+ * a file of up to 64 MiB (64 GiB in a 64-bit process with no RLIMIT_AS)
+ * is mapped by the first access that needs the mapping: mmf_pointer/
+ * mmf_view (which always return mapped memory), searches, mmf_move, the
+ * page calls, or the 17th copy; until then copies go through the
+ * descriptor (pread/pwrite).  Copies out of 256 KiB or more read a map's
+ * first pass (until they have read its length) through the descriptor,
+ * mapped or not, unless the caller asked for the mapping (MMF_MAP_ALWAYS,
+ * MMF_POPULATE, MMF_ADVICE_POPULATE of the whole map) or the map is
+ * copy-on-write and mapped.  Writes that grow an MMF_GROW
  * map that is not mapped are one pwrite each, and once a caller has flushed
  * with MMF_FLUSH_SYNC/DURABLE its copies in go through the descriptor (a
  * store through a mapping dirties a whole folio, up to 2 MiB, for the next
@@ -173,7 +178,7 @@ typedef enum mmf_access {
  * beyond; a write never extends such a file.  A lazy map that cannot be
  * mapped later (no address space, a file system without mmap) fails that
  * first mapped access with the code mmf_open_path would have returned.
- * Maps of more than 64 MiB, maps whose open extended the file (MMF_GROW:
+ * Larger maps, maps whose open extended the file (MMF_GROW:
  * a map that cannot be made is refused by the open, the file cut back),
  * maps of devices, windowed, anonymous and shared-memory maps,
  * maps of descriptors opened with O_APPEND or O_DIRECT, and every map on

@@ -446,8 +446,9 @@ static void large_files_are_lazy_where_the_address_space_is_wide(void **s)
     pid_t pid = fork();
     if (pid == 0) {
         struct rlimit lim = {(rlim_t)1 << 46, rl.rlim_max};
-        if (setrlimit(RLIMIT_AS, &lim) != 0)
-            _exit(10);
+        if (setrlimit(RLIMIT_AS, &lim) != 0 ||
+            getrlimit(RLIMIT_AS, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+            _exit(10); /* qemu-user takes the call and keeps no limit */
         mmf_map *c = NULL;
         mmf_options o = MMF_OPTIONS_INIT;
         if (mmf_new(&c) != 0 || mmf_open_path(c, p, &o) != 0)
