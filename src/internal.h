@@ -91,7 +91,7 @@ struct mmf_map {
     int fd_offset_ours; /* fd's file offset is ours alone (mmf_open_path) */
     unsigned fd_calls;  /* accesses served through the descriptor so far */
     size_t fd_pass_bytes; /* bytes of large copies read through the
-                             descriptor (policy.c, first_pass_by_fd) */
+                             descriptor (policy.c, large_copy_by_fd) */
     int fd_dirty;    /* written through the descriptor since the last sync */
     int sync_writer; /* the caller has flushed with SYNC or DURABLE */
     uint64_t append_len;  /* the map's length after the last append ... */
@@ -590,7 +590,7 @@ void mmf__mapping_release(mmf_map *m);
 /* 1: whole file map whose mapping has not been made yet (a whole map's
  * mapping covers its whole length, so a published length says mapped). */
 /* Copies of at least this many bytes skip the access functions' fast path
- * and ask the policy (policy.c, first_pass_by_fd). */
+ * and ask the policy (policy.c, large_copy_by_fd). */
 #define MMF__LARGE_COPY ((size_t)256 << 10)
 static inline int mmf__unmapped(const mmf_map *m)
 {

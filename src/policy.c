@@ -26,7 +26,8 @@
  *   read      copies (and byte reads) while unmapped: pread, for the first
  *             FD_CALLS_BEFORE_MAP calls.  Copies of MMF__LARGE_COPY bytes
  *             or more: pread until such copies have read the map's length
- *             (its first pass), mapped or not.
+ *             (its first pass), mapped or not; always on maps longer than
+ *             FD_COPIES_ABOVE.
  *   write     copies while unmapped: pwrite, for the first
  *             FD_CALLS_BEFORE_MAP calls; always once the caller flushes
  *             with SYNC/DURABLE (then also when mapped, where the platform
@@ -72,6 +73,14 @@
  * 3 us through the descriptor (docs/performance.md, "The access
  * policy"). */
 #define LAZY_MAX_WIDE ((uint64_t)64 << 30)
+
+/* Copies of MMF__LARGE_COPY bytes or more out of a map longer than this
+ * always go through the descriptor.  A 1 MiB copy from a warm mapping
+ * against read() (bench_io "copy out 1 MiB (hot map)"): 1.00-1.10x at 1
+ * GiB, 0.94x at 2 GiB, 0.60-0.75x at 4 GiB, where even memcpy from
+ * malloc'ed memory (0.83x) loses to the kernel's copy from its direct
+ * map. */
+#define FD_COPIES_ABOVE ((uint64_t)1 << 30)
 
 /* --- when to map ---------------------------------------------------------- */
 
@@ -140,24 +149,29 @@ static int young(const mmf_map *m)
 #endif
 }
 
-/* A large copy read through the descriptor while the map has not yet
+/* A large copy goes through the descriptor while the map has not yet
  * served its length in such copies: the first pass over a file.  pread
  * moves the bytes with the kernel's copy and no page fault, where the
  * mapping's first touch of each folio faults; the faults are paid only
  * once the data is read again, when the mapping's memcpy wins (one pass
  * over a cold 64 MiB file in 1 MiB pieces: pread 2.5 ms, mapping 3.1 ms;
  * a warm pass through the mapping 2.0 ms: docs/performance.md, "Large
- * copies").  Also on a mapped map, which the descriptor sees coherently
- * where MMF__LAZY_MAPS holds; never on a copy-on-write mapping (its own
- * changes are not in the file), a windowed map, or MMF_MAP_ALWAYS /
- * MMF_POPULATE (the caller asked for the mapping). */
-static int first_pass_by_fd(mmf_map *m, size_t n)
+ * copies").  On a map longer than FD_COPIES_ABOVE every large copy does:
+ * there even a warm mapping loses to the kernel's copy (its page tables
+ * outgrow the caches, the kernel copies from its direct map).  Also on a
+ * mapped map, which the descriptor sees coherently where MMF__LAZY_MAPS
+ * holds; never on a copy-on-write mapping (its own changes are not in the
+ * file), a windowed map, or MMF_MAP_ALWAYS / MMF_POPULATE (the caller
+ * asked for the mapping). */
+static int large_copy_by_fd(mmf_map *m, size_t n)
 {
     if (!MMF__LAZY_MAPS || n < MMF__LARGE_COPY || !m->fd_io ||
         m->kind != MMF__KIND_FILE || m->windowed ||
         (m->flags & (MMF_MAP_ALWAYS | MMF_POPULATE)) ||
         (m->access == MMF_ACCESS_COPY && !mmf__unmapped(m)))
         return 0;
+    if (m->length > FD_COPIES_ABOVE)
+        return 1;
         /* Relaxed and not one atomic add: threads sharing the map may lose a
          * count between them, which only lengthens the first pass. */
 #if defined(__GNUC__)
@@ -188,7 +202,7 @@ void mmf__policy_mapping_warm(mmf_map *m)
 static int reads_by_fd(mmf_map *m, size_t n)
 {
     if (n >= MMF__LARGE_COPY)
-        return first_pass_by_fd(m, n);
+        return large_copy_by_fd(m, n);
     if (m->fd_io && mmf__unmapped(m) && young(m)) {
         count_fd_call(m);
         return 1;

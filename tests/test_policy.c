@@ -630,6 +630,49 @@ static void large_copies_read_the_first_pass_through_the_descriptor(void **s)
     free(buf);
 }
 
+/* On a map longer than 1 GiB every large copy reads through the
+ * descriptor, also the second time: there the kernel's copy beats a warm
+ * mapping. */
+static void
+large_copies_from_maps_over_a_gib_read_through_the_descriptor(void **s)
+{
+    (void)s;
+    const char *p = th_path("sparse-1g-plus");
+    const uint64_t size = ((uint64_t)1 << 30) + PAGE;
+    char real[4096];
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("head", 1, 4, f), 4);
+    assert_int_equal(fseeko(f, (off_t)size - 4, SEEK_SET), 0);
+    assert_int_equal(fwrite("tail", 1, 4, f), 4);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(realpath(p, real));
+    char *buf = malloc(LARGE_PIECE);
+    assert_non_null(buf);
+    mmf_map *m = open_file(p, MMF_ACCESS_READ, 0);
+    void *ptr;
+    uint64_t len;
+    assert_int_equal(mmf_pointer(m, &ptr, &len), 0);
+    m->fd_pass_bytes = (size_t)size; /* as after a first pass */
+    for (int pass = 0; pass < 3; pass++) {
+        assert_int_equal(mmf_copy_out(m, 0, buf, LARGE_PIECE), 0);
+        assert_memory_equal(buf, "head", 4);
+        assert_int_equal(mmf_copy_out(m, size - LARGE_PIECE, buf, LARGE_PIECE),
+                         0);
+        assert_memory_equal(buf + LARGE_PIECE - 4, "tail", 4);
+    }
+    assert_int_equal(rss_of(real), 0);
+    mmf_free(m);
+    /* MMF_MAP_ALWAYS: through the mapping. */
+    m = open_file(p, MMF_ACCESS_READ, MMF_MAP_ALWAYS);
+    assert_int_equal(mmf_copy_out(m, 0, buf, LARGE_PIECE), 0);
+    assert_memory_equal(buf, "head", 4);
+    assert_true(rss_of(real) >= PAGE);
+    mmf_free(m);
+    free(buf);
+    remove(p);
+}
+
 /* A large copy from a map whose file another process cut: the bytes and
  * the error of the descriptor path are the mapping's. */
 static void large_copy_after_truncation(int flags, int mapped_first, char *out,
@@ -740,6 +783,8 @@ int main(void)
         cmocka_unit_test(
             large_copies_read_the_first_pass_through_the_descriptor),
         cmocka_unit_test(large_copies_report_truncation_as_the_mapping_does),
+        cmocka_unit_test(
+            large_copies_from_maps_over_a_gib_read_through_the_descriptor),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
