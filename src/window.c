@@ -82,14 +82,23 @@ static int move_window(mmf_map *m, uint64_t start, uint64_t len)
     return mmf__mapping_map(m, start, len);
 }
 
-/* Map range [off, off+need) is not in the current mapping: a lazy map is
- * mapped now (1: ask again), a whole map has no such range (MMF_ERANGE),
- * a windowed map moves its window (0: the caller's to do). */
-static int outside_window(mmf_map *m, uint64_t off, uint64_t need)
+/* Map range [off, off+need) is not in the mapping of length seen_len the
+ * caller looked at: a lazy map is mapped now (1: ask again), a whole map
+ * has no such range (MMF_ERANGE), a windowed map moves its window (0: the
+ * caller's to do).  A lazy map the caller saw unmapped may have been
+ * mapped by another thread since (policy.c, mmf__policy_map_now): asking
+ * again then finds the mapping, where judging by the second look alone
+ * would call a range of the map outside it. */
+static int outside_window(mmf_map *m, uint64_t off, uint64_t need,
+                          uint64_t seen_len)
 {
-    if (mmf__unmapped(m) && m->length > 0) {
-        int rc = mmf__policy_map_now(m);
-        return rc != 0 ? rc : 1;
+    if (seen_len == 0 && m->kind == MMF__KIND_FILE && !m->windowed &&
+        m->resv_len == 0 && m->length > 0) {
+        int rc = mmf__policy_map_now(m); /* a no-op if mapped meanwhile */
+        if (rc != 0)
+            return rc;
+        if (MMF__WIN_LEN(m) > 0 || m->windowed)
+            return 1;
     }
     if (!m->windowed)
         return mmf__fail(m, MMF_ERANGE,
@@ -112,7 +121,7 @@ int mmf__span(mmf_map *m, uint64_t off, uint64_t need, uint64_t want,
             return 0;
         }
     }
-    int rc = outside_window(m, off, need);
+    int rc = outside_window(m, off, need, win_len);
     if (rc == 1)
         return mmf__span(m, off, need, want, ptr, avail);
     if (rc != 0)
@@ -152,7 +161,7 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
         *ptr = m->data + (end - m->win_start) - *avail;
         return 0;
     }
-    int rc = outside_window(m, from, need);
+    int rc = outside_window(m, from, need, win_len);
     if (rc == 1)
         return mmf__span_back(m, end, need, want, ptr, avail);
     if (rc != 0)
