@@ -395,6 +395,97 @@ static void fallback_to_windows_when_address_space_is_short(void **state)
 }
 #endif
 
+/* Windows of whole 2 MiB multiples start on 2 MiB boundaries of the file
+ * (whole large folios at both ends: window.c, window_start_for), going
+ * forward and back, and still answer as a whole map does, also for map
+ * offsets off that boundary and needles that do not fit a window from
+ * there. */
+#define ALIGN_2M ((uint64_t)2 << 20)
+static void large_windows_start_on_2mib_and_agree_with_whole_map(void **s)
+{
+    (void)s;
+    const size_t size = (12u << 20) + 12345;
+    char *data = malloc(size);
+    char *a = malloc(3u << 20), *b = malloc(3u << 20);
+    assert_non_null(data);
+    assert_non_null(a);
+    assert_non_null(b);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (char)('a' + next_rand() % 4); /* matches everywhere */
+    const char *p = th_path("win-2m.bin");
+    assert_int_equal(th_write_file(p, data, size), 0);
+    static const uint64_t offsets[] = {0, 3 * 4096};
+    static const uint64_t windows[] = {2u << 20, 4u << 20};
+    for (size_t oi = 0; oi < 2; oi++) {
+        for (size_t wi = 0; wi < 2; wi++) {
+            mmf_map *w = NULL, *h = NULL;
+            mmf_options o = MMF_OPTIONS_INIT;
+            o.access = MMF_ACCESS_READ;
+            o.offset = offsets[oi];
+            assert_int_equal(mmf_new(&h), 0);
+            assert_int_equal(mmf_open_path(h, p, &o), 0);
+            o.flags = MMF_WINDOWED;
+            o.window_size = windows[wi];
+            assert_int_equal(mmf_new(&w), 0);
+            assert_int_equal(mmf_open_path(w, p, &o), 0);
+            const uint64_t len = mmf_length(h);
+            const char *base = data + offsets[oi];
+            /* A forward search over the whole map moves the window to 2
+             * MiB boundaries of the file. */
+            uint64_t pw, ph, cw, ch;
+            assert_int_equal(
+                mmf_find(w, "dddddddddddddddddddddddd", 24, 0, MMF_END, &pw),
+                0);
+            assert_int_equal(
+                mmf_find(h, "dddddddddddddddddddddddd", 24, 0, MMF_END, &ph),
+                0);
+            assert_true(pw == ph);
+            assert_true(w->window_moves > 0);
+            /* A window of 2 MiB cannot hold a match that straddles a 2 MiB
+             * boundary from that boundary: it falls back to pages. */
+            if (windows[wi] > ALIGN_2M)
+                assert_int_equal((w->offset + w->win_start) % ALIGN_2M, 0);
+            static const size_t nlens[] = {1, 7, 5000, 300000,
+                                           (2u << 20) - 100};
+            for (int q = 0; q < 20; q++) {
+                size_t nl = nlens[q % 5];
+                uint64_t at = next_rand() % (len - nl);
+                uint64_t lo = next_rand() % (at + 1);
+                uint64_t hi = at + nl + next_rand() % (len - at - nl + 1);
+                const char *needle = base + at;
+                assert_int_equal(mmf_find(w, needle, nl, lo, hi, &pw), 0);
+                assert_int_equal(mmf_find(h, needle, nl, lo, hi, &ph), 0);
+                if (pw != ph)
+                    fail_msg("find %zu bytes in [%llu, %llu): windowed %llu, "
+                             "whole %llu",
+                             nl, (unsigned long long)lo, (unsigned long long)hi,
+                             (unsigned long long)pw, (unsigned long long)ph);
+                assert_int_equal(mmf_rfind(w, needle, nl, lo, hi, &pw), 0);
+                assert_int_equal(mmf_rfind(h, needle, nl, lo, hi, &ph), 0);
+                if (pw != ph)
+                    fail_msg("rfind %zu bytes in [%llu, %llu): windowed %llu, "
+                             "whole %llu",
+                             nl, (unsigned long long)lo, (unsigned long long)hi,
+                             (unsigned long long)pw, (unsigned long long)ph);
+                assert_int_equal(mmf_count(w, "ab", 2, lo, hi, &cw), 0);
+                assert_int_equal(mmf_count(h, "ab", 2, lo, hi, &ch), 0);
+                assert_true(cw == ch);
+                size_t n = (size_t)(next_rand() % (3u << 20));
+                uint64_t from = next_rand() % (len - n);
+                assert_int_equal(mmf_copy_out(w, from, a, n), 0);
+                assert_int_equal(mmf_copy_out(h, from, b, n), 0);
+                assert_memory_equal(a, b, n);
+                assert_memory_equal(a, base + from, n);
+            }
+            mmf_free(w);
+            mmf_free(h);
+        }
+    }
+    free(data);
+    free(a);
+    free(b);
+}
+
 static void copy_on_write_is_never_windowed(void **state)
 {
     (void)state;
@@ -660,6 +751,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_operations_agree_with_whole_map),
         cmocka_unit_test(copy_on_write_is_never_windowed),
+        cmocka_unit_test(large_windows_start_on_2mib_and_agree_with_whole_map),
         cmocka_unit_test(needle_longer_than_window_walks_by_windows),
         cmocka_unit_test(rfind_moves_the_window_no_more_than_find),
 #ifndef _WIN32
