@@ -557,6 +557,10 @@ static outcome run(const char *scenario)
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     assert_true(n > 0);
     self[n] = '\0';
+    /* The directory is made here, so that this process removes it at exit:
+     * made in the child, it was left behind by every scenario that ends
+     * killed. */
+    const char *dir = th_tmpdir();
     int p[2];
     assert_int_equal(pipe(p), 0);
     pid_t pid = fork();
@@ -564,8 +568,7 @@ static outcome run(const char *scenario)
         close(p[0]);
         char fd[16];
         snprintf(fd, sizeof fd, "%d", p[1]);
-        execl(self, self, "--scenario", scenario, th_tmpdir(), fd,
-              (char *)NULL);
+        execl(self, self, "--scenario", scenario, dir, fd, (char *)NULL);
         _exit(98);
     }
     close(p[1]);
