@@ -37,6 +37,16 @@ static void remove_tmpdir(void)
 const char *th_tmpdir(void)
 {
     if (tmpdir[0] == '\0') {
+#ifndef _WIN32
+        /* A test program run again by a test (test_guard_host's scenarios)
+         * works in its parent's directory, which the parent removes. */
+        const char *inherited = getenv("MMF_TEST_TMPDIR");
+        if (inherited != NULL && inherited[0] != '\0' &&
+            strlen(inherited) < sizeof tmpdir) {
+            strcpy(tmpdir, inherited);
+            return tmpdir;
+        }
+#endif
         const char *base = getenv("TMPDIR");
 #ifdef _WIN32
         if (base == NULL)
@@ -57,11 +67,22 @@ const char *th_tmpdir(void)
             perror("mkdtemp");
             exit(2);
         }
+        setenv("MMF_TEST_TMPDIR", tmpdir, 1);
 #endif
         atexit(remove_tmpdir);
     }
     return tmpdir;
 }
+
+#ifndef _WIN32
+/* Made when the program starts, by the process that removes it at exit:
+ * made lazily, the first th_path() of a forked child that then _exit()s
+ * (or dies of the signal it tests) would leave it behind. */
+__attribute__((constructor)) static void th_tmpdir_at_start(void)
+{
+    (void)th_tmpdir();
+}
+#endif
 
 const char *th_path(const char *name)
 {

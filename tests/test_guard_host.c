@@ -557,9 +557,8 @@ static outcome run(const char *scenario)
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     assert_true(n > 0);
     self[n] = '\0';
-    /* The directory is made here, so that this process removes it at exit:
-     * made in the child, it was left behind by every scenario that ends
-     * killed. */
+    /* This process's directory (helpers.c makes it at start and removes it
+     * at exit): the scenario works there, and may end killed. */
     const char *dir = th_tmpdir();
     int p[2];
     assert_int_equal(pipe(p), 0);
