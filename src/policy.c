@@ -172,12 +172,13 @@ static int large_copy_by_fd(mmf_map *m, size_t n)
         return 0;
     if (m->length > FD_COPIES_ABOVE)
         return 1;
-        /* Relaxed and not one atomic add: threads sharing the map may lose a
-         * count between them, which only lengthens the first pass. */
+    size_t done;
+    /* Relaxed and not one atomic add: threads sharing the map may lose a
+     * count between them, which only lengthens the first pass. */
 #if defined(__GNUC__)
-    size_t done = __atomic_load_n(&m->fd_pass_bytes, __ATOMIC_RELAXED);
+    done = __atomic_load_n(&m->fd_pass_bytes, __ATOMIC_RELAXED);
 #else
-    size_t done = m->fd_pass_bytes;
+    done = m->fd_pass_bytes;
 #endif
     if (done >= m->length)
         return 0;
