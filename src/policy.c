@@ -128,25 +128,29 @@ int mmf__policy_map_now(mmf_map *m)
     return rc;
 }
 
+/* The policy's counters, which threads sharing a map (the read-only calls
+ * the header lets them share) may update together: relaxed atomics, as the
+ * counts only steer the choice of path and only need to grow. */
+#if defined(__GNUC__)
+#define RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define RELAXED_INCREMENT(p)                                                   \
+    ((void)__atomic_fetch_add((p), 1u, __ATOMIC_RELAXED))
+#else
+#define RELAXED_LOAD(p) (*(p))
+#define RELAXED_STORE(p, v) (*(p) = (v))
+#define RELAXED_INCREMENT(p) ((void)(*(p))++)
+#endif
+
 static void count_fd_call(mmf_map *m)
 {
-#if defined(__GNUC__)
-    __atomic_fetch_add(&m->fd_calls, 1u, __ATOMIC_RELAXED);
-#else
-    m->fd_calls++;
-#endif
+    RELAXED_INCREMENT(&m->fd_calls);
 }
 
 /* Copies through the descriptor while the map is unmapped and young. */
 static int young(const mmf_map *m)
 {
-    /* Relaxed: threads sharing the map only need the count to grow. */
-#if defined(__GNUC__)
-    return __atomic_load_n(&m->fd_calls, __ATOMIC_RELAXED) <
-           FD_CALLS_BEFORE_MAP;
-#else
-    return m->fd_calls < FD_CALLS_BEFORE_MAP;
-#endif
+    return RELAXED_LOAD(&m->fd_calls) < FD_CALLS_BEFORE_MAP;
 }
 
 /* A large copy goes through the descriptor while the map has not yet
@@ -163,41 +167,26 @@ static int young(const mmf_map *m)
  * holds; never on a copy-on-write mapping (its own changes are not in the
  * file), a windowed map, or MMF_MAP_ALWAYS / MMF_POPULATE (the caller
  * asked for the mapping). */
-static int large_copy_by_fd(mmf_map *m, size_t n)
+static int large_copy_by_fd(mmf_map *m, size_t n) /* n >= MMF__LARGE_COPY */
 {
-    if (!MMF__LAZY_MAPS || n < MMF__LARGE_COPY || !m->fd_io ||
-        m->kind != MMF__KIND_FILE || m->windowed ||
-        (m->flags & (MMF_MAP_ALWAYS | MMF_POPULATE)) ||
+    if (!MMF__LAZY_MAPS || !m->fd_io || m->kind != MMF__KIND_FILE ||
+        m->windowed || (m->flags & (MMF_MAP_ALWAYS | MMF_POPULATE)) ||
         (m->access == MMF_ACCESS_COPY && !mmf__unmapped(m)))
         return 0;
     if (m->length > FD_COPIES_ABOVE)
         return 1;
-    size_t done;
-    /* Relaxed and not one atomic add: threads sharing the map may lose a
-     * count between them, which only lengthens the first pass. */
-#if defined(__GNUC__)
-    done = __atomic_load_n(&m->fd_pass_bytes, __ATOMIC_RELAXED);
-#else
-    done = m->fd_pass_bytes;
-#endif
+    /* A load and a store, not one atomic add: threads sharing the map may
+     * lose a count between them, which only lengthens the first pass. */
+    size_t done = RELAXED_LOAD(&m->fd_pass_bytes);
     if (done >= m->length)
         return 0;
-    done = done + n < done ? SIZE_MAX : done + n;
-#if defined(__GNUC__)
-    __atomic_store_n(&m->fd_pass_bytes, done, __ATOMIC_RELAXED);
-#else
-    m->fd_pass_bytes = done;
-#endif
+    RELAXED_STORE(&m->fd_pass_bytes, done + n < done ? SIZE_MAX : done + n);
     return 1;
 }
 
 void mmf__policy_mapping_warm(mmf_map *m)
 {
-#if defined(__GNUC__)
-    __atomic_store_n(&m->fd_pass_bytes, SIZE_MAX, __ATOMIC_RELAXED);
-#else
-    m->fd_pass_bytes = SIZE_MAX;
-#endif
+    RELAXED_STORE(&m->fd_pass_bytes, SIZE_MAX);
 }
 
 static int reads_by_fd(mmf_map *m, size_t n)
