@@ -80,11 +80,26 @@ static uint64_t window_start_at(const mmf_map *m, uint64_t off)
  * map's 978 (docs/huge-files.md). */
 #define WINDOW_ALIGN ((uint64_t)2 << 20)
 
+/* Windows are placed on WINDOW_ALIGN boundaries only when they are whole
+ * multiples of it. */
+static int aligns_windows(const mmf_map *m)
+{
+    return m->window_size % WINDOW_ALIGN == 0;
+}
+
+/* The map byte at or above `off` whose file offset is a WINDOW_ALIGN
+ * boundary (off < 2^63: no wrap). */
+static uint64_t up_to_window_align(const mmf_map *m, uint64_t off)
+{
+    return off +
+           (WINDOW_ALIGN - (m->offset + off) % WINDOW_ALIGN) % WINDOW_ALIGN;
+}
+
 static uint64_t window_start_for(const mmf_map *m, uint64_t off, uint64_t need)
 {
     uint64_t start = off - (m->offset + off) % WINDOW_ALIGN;
-    if (start <= off && m->window_size % WINDOW_ALIGN == 0 &&
-        off - start <= m->window_size && need <= m->window_size - (off - start))
+    if (start <= off && aligns_windows(m) && off - start <= m->window_size &&
+        need <= m->window_size - (off - start))
         return start;
     return window_start_at(m, off);
 }
@@ -203,14 +218,11 @@ int mmf__span_back(mmf_map *m, uint64_t end, uint64_t need, uint64_t want,
      * rounded up to it from a window no longer than the one above, if the
      * bytes needed still lie inside. */
     uint64_t len = end - start;
-    uint64_t up_end = end + (WINDOW_ALIGN - (m->offset + end) % WINDOW_ALIGN) %
-                                WINDOW_ALIGN; /* end < 2^63 */
+    uint64_t up_end = up_to_window_align(m, end);
     if (up_end > m->length)
         up_end = m->length;
-    if (m->window_size % WINDOW_ALIGN == 0 && up_end >= len) {
-        uint64_t up_start = up_end - len;
-        up_start += (WINDOW_ALIGN - (m->offset + up_start) % WINDOW_ALIGN) %
-                    WINDOW_ALIGN;
+    if (aligns_windows(m) && up_end >= len) {
+        uint64_t up_start = up_to_window_align(m, up_end - len);
         if (up_start <= from) {
             start = up_start;
             stop = up_end;
