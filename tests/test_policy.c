@@ -35,6 +35,34 @@ static mmf_map *open_file(const char *path, int access, int flags)
     return m;
 }
 
+#ifndef _WIN32
+/* A write map of the caller's descriptor fd (mmf_open_fd duplicates it). */
+static mmf_map *open_descriptor_for_writing(int fd)
+{
+    mmf_map *m = NULL;
+    assert_int_equal(mmf_new(&m), 0);
+    mmf_options o = MMF_OPTIONS_INIT;
+    o.access = MMF_ACCESS_WRITE;
+    if (mmf_open_fd(m, fd, &o) != 0)
+        fail_msg("open descriptor %d: %s", fd, mmf_errmsg(m));
+    return m;
+}
+
+/* A sparse file of `size` bytes that begins with "head" and ends with
+ * "tail", at th_path(name). */
+static const char *sparse_file(const char *name, uint64_t size)
+{
+    const char *p = th_path(name);
+    FILE *f = fopen(p, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite("head", 1, 4, f), 4);
+    assert_int_equal(fseeko(f, (off_t)size - 4, SEEK_SET), 0);
+    assert_int_equal(fwrite("tail", 1, 4, f), 4);
+    assert_int_equal(fclose(f), 0);
+    return p;
+}
+#endif
+
 /* Whether the mapping exists.  Windows maps at open (MMF__LAZY_MAPS), so
  * there "not mapped yet" reads as mapped. */
 static int mapped(const mmf_map *m)
@@ -365,11 +393,7 @@ static void append_mode_descriptors_write_in_place(void **state)
     assert_int_equal(th_write_file(p, data, sizeof data), 0);
     int fd = open(p, O_RDWR | O_APPEND);
     assert_true(fd >= 0);
-    mmf_map *m = NULL;
-    assert_int_equal(mmf_new(&m), 0);
-    mmf_options o = MMF_OPTIONS_INIT;
-    o.access = MMF_ACCESS_WRITE;
-    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    mmf_map *m = open_descriptor_for_writing(fd);
     close(fd);
     assert_int_equal(mmf_copy_in(m, 10, "XY", 2), 0);
     assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
@@ -396,11 +420,7 @@ static void descriptor_writes_leave_the_callers_offset(void **state)
     int fd = open(p, O_RDWR);
     assert_true(fd >= 0);
     assert_int_equal(lseek(fd, 123, SEEK_SET), 123);
-    mmf_map *m = NULL;
-    assert_int_equal(mmf_new(&m), 0);
-    mmf_options o = MMF_OPTIONS_INIT;
-    o.access = MMF_ACCESS_WRITE;
-    assert_int_equal(mmf_open_fd(m, fd, &o), 0);
+    mmf_map *m = open_descriptor_for_writing(fd);
     assert_int_equal(mmf_copy_in(m, 10, "XY", 2), 0); /* young: pwrite */
     assert_int_equal(mmf_flush(m, 0, 0, MMF_FLUSH_SYNC), 0);
     assert_int_equal(mmf_copy_in(m, 5000, "ZW", 2), 0); /* sync writer */
@@ -423,13 +443,8 @@ static void descriptor_writes_leave_the_callers_offset(void **state)
 static void large_files_are_lazy_where_the_address_space_is_wide(void **s)
 {
     (void)s;
-    const char *p = th_path("sparse-128m");
     const uint64_t size = (uint64_t)128 << 20;
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fseeko(f, (off_t)size - 1, SEEK_SET), 0);
-    assert_int_equal(fputc('e', f), 'e');
-    assert_int_equal(fclose(f), 0);
+    const char *p = sparse_file("sparse-128m", size);
     struct rlimit rl;
     assert_int_equal(getrlimit(RLIMIT_AS, &rl), 0);
     int wide = sizeof(void *) >= 8 && rl.rlim_cur == RLIM_INFINITY;
@@ -437,7 +452,7 @@ static void large_files_are_lazy_where_the_address_space_is_wide(void **s)
     assert_int_equal(m->mapping.base == NULL, wide);
     uint8_t b;
     assert_int_equal(mmf_get_byte(m, size - 1, &b), 0);
-    assert_int_equal(b, 'e');
+    assert_int_equal(b, 'l'); /* the last byte of "tail" */
     mmf_free(m);
     if (!wide)
         return;
@@ -637,15 +652,9 @@ static void
 large_copies_from_maps_over_a_gib_read_through_the_descriptor(void **s)
 {
     (void)s;
-    const char *p = th_path("sparse-1g-plus");
     const uint64_t size = ((uint64_t)1 << 30) + PAGE;
+    const char *p = sparse_file("sparse-1g-plus", size);
     char real[4096];
-    FILE *f = fopen(p, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite("head", 1, 4, f), 4);
-    assert_int_equal(fseeko(f, (off_t)size - 4, SEEK_SET), 0);
-    assert_int_equal(fwrite("tail", 1, 4, f), 4);
-    assert_int_equal(fclose(f), 0);
     assert_non_null(realpath(p, real));
     char *buf = malloc(LARGE_PIECE);
     assert_non_null(buf);
