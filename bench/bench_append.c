@@ -40,29 +40,11 @@ int main(void)
 #include <unistd.h>
 
 #include "mmapfile.h"
+#include "bench_time.h"
 
 #define MIB ((uint64_t)1 << 20)
 #define STEP MIB /* growth step of the "steps" way */
 #define MAX_RUNS 101
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
 
 static void die(const char *what, const char *why)
 {
@@ -269,16 +251,16 @@ int main(int argc, char **argv)
         for (int k = 0; k < NWAYS; k++) {
             int w = (int)((k + r) % NWAYS); /* alternate the order too */
             unlink(path);
-            double t0 = now_s();
+            double t0 = bench_now();
             run_way(&c, w);
-            t[w][r] = now_s() - t0;
+            t[w][r] = bench_now() - t0;
             check_file(&c, way_key[w]);
         }
     }
     unlink(path);
     double med[NWAYS];
     for (int w = 0; w < NWAYS; w++)
-        med[w] = median(t[w], c.runs);
+        med[w] = bench_median(t[w], c.runs);
     if (c.json) {
         printf("{\"benchmark\": \"append\", \"records\": %u, \"record_size\": "
                "%u, \"sync_every\": %u, \"runs\": %u, \"dir\": \"%s\", "

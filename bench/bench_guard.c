@@ -26,6 +26,7 @@
  *                    [--only K --variant V]
  */
 #include "internal.h"
+#include "bench_time.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -332,18 +333,6 @@ typedef struct op {
     double med[VARIANTS];
 } op;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int main(int argc, char **argv)
 {
     uint64_t size = 1 << 20, iters = 20000000;
@@ -426,7 +415,7 @@ int main(int argc, char **argv)
                 samples[v][r] = ops[k].fn(&c, v);
             }
         for (int v = 0; v < ops[k].variants; v++)
-            ops[k].med[v] = median(samples[v], runs);
+            ops[k].med[v] = bench_median(samples[v], (size_t)runs);
     }
 
     if (json) {

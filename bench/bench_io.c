@@ -51,6 +51,7 @@ int main(void)
 
 #include "internal.h" /* mmf__memmem, for the pread-path prototype */
 #include "mmapfile.h"
+#include "bench_time.h"
 
 extern char **environ;
 
@@ -75,25 +76,6 @@ extern char **environ;
 #define MAX_RUNS 101
 
 /* --- small things -------------------------------------------------------- */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -1052,13 +1034,13 @@ static void run_workload(ctx *c, const workload *w, unsigned runs, result *out)
     c->once_advice = w->once_advice;
     for (unsigned r = 0; r < runs; r++) {
         double d0 = disk ? disk_mib_written(c) : 0;
-        double t0 = now_s();
+        double t0 = bench_now();
         uint64_t cb = w->base(c);
-        double t1 = now_s();
+        double t1 = bench_now();
         double d1 = disk ? disk_mib_written(c) : 0;
-        double t1b = now_s();
+        double t1b = bench_now();
         uint64_t cm = w->mmf(c);
-        double t2 = now_s();
+        double t2 = bench_now();
         double d2 = disk ? disk_mib_written(c) : 0;
         tb[r] = t1 - t0;
         tm[r] = t2 - t1b;
@@ -1068,9 +1050,9 @@ static void run_workload(ctx *c, const workload *w, unsigned runs, result *out)
             die("%s, %" PRIu64 " bytes: %s gave %016" PRIx64 ", %s %016" PRIx64,
                 w->key, c->size, w->baseline, cb, w->mmapfile, cm);
         if (w->lim != NULL) {
-            double t3 = now_s();
+            double t3 = bench_now();
             uint64_t cl = w->lim(c);
-            tl[r] = now_s() - t3;
+            tl[r] = bench_now() - t3;
             if (w->compare && cl != cb)
                 die("%s: the in-memory limit disagrees", w->key);
         }
@@ -1078,11 +1060,11 @@ static void run_workload(ctx *c, const workload *w, unsigned runs, result *out)
     out->w = w;
     out->size = c->size;
     out->passes = w->bulk ? c->passes : 1;
-    out->base_s = median(tb, runs);
-    out->mmf_s = median(tm, runs);
-    out->lim_s = w->lim != NULL ? median(tl, runs) : -1.0;
-    out->base_disk = disk ? median(db, runs) : -1.0;
-    out->mmf_disk = disk ? median(dm, runs) : -1.0;
+    out->base_s = bench_median(tb, runs);
+    out->mmf_s = bench_median(tm, runs);
+    out->lim_s = w->lim != NULL ? bench_median(tl, runs) : -1.0;
+    out->base_disk = disk ? bench_median(db, runs) : -1.0;
+    out->mmf_disk = disk ? bench_median(dm, runs) : -1.0;
     out->skipped = 0;
 }
 

@@ -19,26 +19,13 @@
 #include <string.h>
 
 #include "internal.h"
+#include "bench_time.h"
 
 #ifdef _WIN32
 #include <windows.h>
 #else
 #include <time.h>
 #endif
-
-static double now_sec(void)
-{
-#ifdef _WIN32
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)f.QuadPart;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-#endif
-}
 
 /* --- the searchers being compared ---------------------------------------- */
 
@@ -209,18 +196,6 @@ typedef struct result {
     double rev_gbs; /* mmf__memrmem, walking from the end */
 } result;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 #define MAX_RUNS 64
 
 static result run_case(const char *kind, const char *name, const char *hay,
@@ -231,13 +206,13 @@ static result run_case(const char *kind, const char *name, const char *hay,
     result r;
 
     for (int i = 0; i < runs; i++) {
-        double t0 = now_sec();
+        double t0 = bench_now();
         c_ours = count_matches(ours, hay, hl, needle, nl);
-        double t1 = now_sec();
+        double t1 = bench_now();
         c_base = count_matches(baseline, hay, hl, needle, nl);
-        double t2 = now_sec();
+        double t2 = bench_now();
         (void)count_matches_rev(hay, hl, needle, nl);
-        double t3 = now_sec();
+        double t3 = bench_now();
         t_ours[i] = t1 - t0;
         t_base[i] = t2 - t1;
         t_rev[i] = t3 - t2;
@@ -252,9 +227,9 @@ static result run_case(const char *kind, const char *name, const char *hay,
     r.kind = kind;
     r.nlen = nl;
     r.count = c_ours;
-    r.ours_gbs = (double)hl / median(t_ours, runs) / 1e9;
-    r.base_gbs = (double)hl / median(t_base, runs) / 1e9;
-    r.rev_gbs = (double)hl / median(t_rev, runs) / 1e9;
+    r.ours_gbs = (double)hl / bench_median(t_ours, (size_t)runs) / 1e9;
+    r.base_gbs = (double)hl / bench_median(t_base, (size_t)runs) / 1e9;
+    r.rev_gbs = (double)hl / bench_median(t_rev, (size_t)runs) / 1e9;
     return r;
 }
 
@@ -354,16 +329,16 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < COUNT(text_needles); i++) {
         const char *n = text_needles[i].needle;
         for (int k = 0; k < runs; k++) {
-            double t0 = now_sec();
+            double t0 = bench_now();
             if (count_bytes(text, size, '\x01') != 0)
                 return 1;
-            t_chr[nchr++] = now_sec() - t0;
+            t_chr[nchr++] = bench_now() - t0;
         }
         res[nres] = run_case("text", n, text, size, n, strlen(n), runs);
         print_row(&res[nres], json, nres == 0);
         nres++;
     }
-    double memchr_gbs = (double)size / median(t_chr, nchr) / 1e9;
+    double memchr_gbs = (double)size / bench_median(t_chr, (size_t)nchr) / 1e9;
 
     /* Adversarial: a run of 'a' with "aaa...ab" needles (the classic
      * quadratic case of naive search), needles that match it everywhere,
@@ -447,7 +422,7 @@ int main(int argc, char **argv)
             worst_adv = ratio;
         }
     }
-    double med = median(ratios, nt);
+    double med = bench_median(ratios, (size_t)nt);
     if (json)
         printf("\n  ],\n  \"memchr_gbs\": %.3f, \"text_median_ratio\": "
                "%.3f, \"text_min_ratio\": %.3f, \"adversarial_min_ratio\": "

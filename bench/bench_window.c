@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "mmapfile.h"
+#include "bench_time.h"
 
 #ifdef _WIN32
 #include <process.h>
@@ -61,20 +62,6 @@
 static const char find_needle[] = "mmf-bench-find-needle";   /* at the end */
 static const char rfind_needle[] = "mmf-bench-rfind-needle"; /* at 4096 */
 static const char edge_needle[] = "<window-edge>"; /* across every edge */
-
-static double now_sec(void)
-{
-#ifdef _WIN32
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)f.QuadPart;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-#endif
-}
 
 /* Bytes per view or copy: 1 MiB, or the window if it is smaller (a view
  * must fit in one window). */
@@ -237,18 +224,6 @@ static uint64_t run_op(const char *path, int op, int windowed, uint64_t window,
 
 /* --- main ----------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int parse_size(const char *s, uint64_t *out)
 {
     char *end;
@@ -299,17 +274,18 @@ static void needle_sweep(const char *path, uint64_t window, int runs)
             for (int k = 0; k < 2; k++) {
                 int rev = (r + k) % 2; /* the order flips every round */
                 uint64_t pos;
-                double t0 = now_sec();
+                double t0 = bench_now();
                 int rc = rev ? mmf_rfind(m, needle, (size_t)lens[i], 0, MMF_END,
                                          &pos)
                              : mmf_find(m, needle, (size_t)lens[i], 0, MMF_END,
                                         &pos);
-                t[rev][r] = now_sec() - t0;
+                t[rev][r] = bench_now() - t0;
                 if (rc != 0 || pos != MMF_NOT_FOUND)
                     die("needle sweep", m, rc != 0 ? rc : MMF_EIO);
             }
         }
-        double f = median(t[0], runs), b = median(t[1], runs);
+        double f = bench_median(t[0], (size_t)runs),
+               b = bench_median(t[1], (size_t)runs);
         printf("%-12llu %12.4f %12.4f %7.2fx\n", (unsigned long long)lens[i], f,
                b, b / f);
     }
@@ -418,10 +394,10 @@ int main(int argc, char **argv)
     }
     if (!keep)
         cleanup_path = path;
-    double t0 = now_sec();
+    double t0 = bench_now();
     if (!reused)
         generate(path, size, window);
-    double t_gen = now_sec() - t0;
+    double t_gen = bench_now() - t0;
 
     /* Warm the page cache (and check the planted answers) with one untimed
      * round, then say how much of the file is resident. */
@@ -472,9 +448,9 @@ int main(int argc, char **argv)
         for (int op = 0; op < NOPS; op++)
             for (int k = 0; k < 2; k++) {
                 int w = (r % 2) ^ k; /* alternate which goes first */
-                double a = now_sec();
+                double a = bench_now();
                 uint64_t ans = run_op(path, op, w, window, held[w]);
-                t[w][op][r] = now_sec() - a;
+                t[w][op][r] = bench_now() - a;
                 if (ans != got[w][op]) {
                     fprintf(stderr, "bench_window: %s changed its answer\n",
                             op_names[op]);
@@ -489,8 +465,8 @@ int main(int argc, char **argv)
     double min_ratio = 1e9;
     double whole_s[NOPS], win_s[NOPS];
     for (int op = 0; op < NOPS; op++) {
-        whole_s[op] = median(t[0][op], runs);
-        win_s[op] = median(t[1][op], runs);
+        whole_s[op] = bench_median(t[0][op], (size_t)runs);
+        win_s[op] = bench_median(t[1][op], (size_t)runs);
         double ratio = whole_s[op] / win_s[op];
         if (ratio < min_ratio)
             min_ratio = ratio;
